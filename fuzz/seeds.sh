@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# fuzz/seeds.sh TARGET DIR: fills DIR with seed inputs for TARGET from ../shared/corpus
+# (nothing when the corpus is absent; libFuzzer then starts from scratch).
+set -euo pipefail
+target=$1
+out=$2
+corpus=${ESEKIT_CORPUS:-$(dirname "$0")/../../shared/corpus}
+mkdir -p "$out"
+[ -d "$corpus" ] || exit 0
+n=0
+add() {  # add FILE BYTES: the first BYTES bytes of FILE as one seed
+  head -c "$2" "$1" > "$out/seed-$n"
+  n=$((n + 1))
+}
+case "$target" in
+  fuzz_database_header)
+    find "$corpus" -type f \( -name '*.edb' -o -name '*.dat' -o -name '*.mdb' -o -name '*.sdb' -o -name '*.MSMessageStore' \) |
+      while read -r f; do add "$f" 65536; done ;;
+  fuzz_checkpoint)
+    find "$corpus" -type f \( -name '*.chk' -o -name '*.jcp' \) | while read -r f; do add "$f" 8192; done ;;
+  fuzz_page)
+    # pages 1..4 of a few databases of each page size, one page a seed
+    find "$corpus" -type f \( -name '*.edb' -o -name '*.dat' \) | head -n 12 | while read -r f; do
+      size=$(stat -c %s "$f"); ps=$(od -An -tu4 -j236 -N4 "$f" | tr -d ' ')
+      case "$ps" in 4096|8192|16384|32768) ;; *) continue ;; esac
+      for p in 2 3 4 5; do
+        [ $(((p + 1) * ps)) -le "$size" ] || break
+        { printf "\\x$(printf %02x $((ps / 4096)))"; dd if="$f" bs="$ps" skip="$p" count=1 status=none; } > "$out/seed-$n"
+        n=$((n + 1))
+      done
+    done ;;
+  fuzz_log_file|fuzz_log_record)
+    find "$corpus" -type f \( -name '*.log' -o -name '*.jtx' \) | head -n 20 | while read -r f; do add "$f" 262144; done ;;
+  *) ;;
+esac
