@@ -9,7 +9,7 @@
 
 namespace esekit::checksum {
 
-uint32_t legacyXor(Bytes block) {
+uint32_t legacyXorReference(Bytes block) {
   uint32_t sum = kLegacySeed;
   for (size_t offset = 4; offset + 4 <= block.size(); offset += 4) sum ^= loadLittleEndian<uint32_t>(block.data() + offset);
   return sum;
@@ -38,7 +38,7 @@ uint64_t xorEccReference(Bytes block, uint32_t pgno, bool headerBlock) {
   return (static_cast<uint64_t>(ecc) << 32) | (columnParity ^ pgno);
 }
 
-uint32_t legacyLogBytes(uint32_t seed, Bytes bytes) {
+uint32_t legacyLogBytesReference(uint32_t seed, Bytes bytes) {
   uint32_t sum = seed;
   for (size_t k = 0; k < bytes.size(); ++k) sum ^= static_cast<uint32_t>(bytes[k]) << (8 * (k % 4));
   return sum;

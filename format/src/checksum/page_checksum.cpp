@@ -1,5 +1,6 @@
 // Page-level checksum rules: scheme selection, verification with single-bit
 // correction, and writing. See ese-format/checksums.md §4-§5.
+#include <algorithm>
 #include <bit>
 
 #include "checksum/checksum_internal.h"
@@ -19,18 +20,18 @@ uint32_t flagsOf(Bytes page) {
 
 size_t largeBlockSize(size_t pageSize) { return pageSize <= 16384 ? 4096 : 8192; }
 
-// Splits a large page into blocks: equal blocks of 4 or 8 KiB, with a final
-// 4 KiB block when the size is not a multiple (28 KiB "dehydrated" images).
-std::vector<Bytes> largeBlocks(Bytes page) {
+// Visits the blocks of a large page in order: equal blocks of 4 or 8 KiB,
+// with a final 4 KiB block when the size is not a multiple (28 KiB
+// "dehydrated" images), §4.2. No allocation: this is on every page read.
+template <typename Visit>
+void forEachLargeBlock(Bytes page, Visit&& visit) {
   const size_t blockSize = largeBlockSize(page.size());
-  std::vector<Bytes> blocks;
   size_t offset = 0;
-  while (offset < page.size()) {
+  for (size_t index = 0; offset < page.size(); ++index) {
     const size_t size = page.size() - offset >= blockSize ? blockSize : 4096;
-    blocks.push_back(page.subspan(offset, std::min(size, page.size() - offset)));
+    visit(index, page.subspan(offset, std::min(size, page.size() - offset)));
     offset += size;
   }
-  return blocks;
 }
 
 struct BlockResult {
@@ -82,29 +83,28 @@ PageChecksumCheck checkSmall(Bytes page, uint32_t pgno, PageScheme scheme) {
 PageChecksumCheck checkLarge(Bytes page, uint32_t pgno) {
   PageChecksumCheck check;
   check.scheme = PageScheme::LargeBlocks;
-  const std::vector<Bytes> blocks = largeBlocks(page);
-  // Expected checksums: block 0 at offset 0, blocks 1..3 at 40/48/56.
-  std::vector<uint64_t> stored(blocks.size());
-  stored[0] = loadLittleEndian<uint64_t>(page.data());
-  for (size_t k = 1; k < blocks.size() && k <= 3; ++k)
-    stored[k] = loadLittleEndian<uint64_t>(page.data() + kBlockChecksumOffset + 8 * (k - 1));
+  // Expected checksums: block 0 at offset 0, blocks 1..3 at 40/48/56; any
+  // further block (odd sizes only) has no stored checksum, i.e. 0.
+  uint64_t stored[4] = {loadLittleEndian<uint64_t>(page.data()), 0, 0, 0};
+  for (size_t k = 1; k <= 3; ++k) stored[k] = loadLittleEndian<uint64_t>(page.data() + kBlockChecksumOffset + 8 * (k - 1));
 
   bool anyBad = false, anyMismatch = false;
-  for (size_t k = 0; k < blocks.size(); ++k) {
-    const uint64_t computed = xorEcc(blocks[k], pgno, k == 0);
-    const BlockResult result = judge(stored[k], computed, blocks[k].size());
+  forEachLargeBlock(page, [&](size_t k, Bytes block) {
+    const uint64_t expected = k <= 3 ? stored[k] : 0;
+    const uint64_t computed = xorEcc(block, pgno, k == 0);
+    const BlockResult result = judge(expected, computed, block.size());
     if (!result.ok && !anyMismatch) {
       anyMismatch = true;
       check.block = static_cast<uint32_t>(k);
-      check.stored = stored[k];
+      check.stored = expected;
       check.computed = computed;
     }
-    if (result.ok) continue;
+    if (result.ok) return;
     if (!result.correctable || (k == 0 && result.bit == kFormatFlagBit)) {
       anyBad = true;
-      continue;
+      return;
     }
-    const uint32_t blockStartBit = static_cast<uint32_t>(8 * (blocks[k].data() - page.data()));
+    const uint32_t blockStartBit = static_cast<uint32_t>(8 * (block.data() - page.data()));
     check.flippedBits.push_back(blockStartBit + result.bit);
     // A flipped bit inside a stored block checksum (bytes 40-63 of block 0)
     // changes what that block is expected to hold: §5 step 5.
@@ -112,10 +112,10 @@ PageChecksumCheck checkLarge(Bytes page, uint32_t pgno) {
       const uint32_t byte = result.bit / 8;
       if (byte >= kBlockChecksumOffset && byte < kBlockChecksumOffset + 24) {
         const size_t target = 1 + (byte - kBlockChecksumOffset) / 8;
-        if (target < stored.size()) stored[target] ^= uint64_t{1} << (result.bit - 8 * (kBlockChecksumOffset + 8 * (target - 1)));
+        stored[target] ^= uint64_t{1} << (result.bit - 8 * (kBlockChecksumOffset + 8 * (target - 1)));
       }
     }
-  }
+  });
   if (!anyMismatch) {
     check.stored = stored[0];
     check.computed = stored[0];
@@ -129,8 +129,6 @@ PageChecksumCheck checkLarge(Bytes page, uint32_t pgno) {
 }
 
 }  // namespace
-
-uint64_t xorEcc(Bytes block, uint32_t pgno, bool headerBlock) { return xorEccReference(block, pgno, headerBlock); }
 
 PageScheme pageScheme(Bytes page) {
   if (page.size() > kLargePageThreshold) return PageScheme::LargeBlocks;
@@ -160,15 +158,18 @@ bool correctPage(MutableBytes page, uint32_t pgno, const PageChecksumCheck& chec
 
 void setPageChecksum(MutableBytes page, uint32_t pgno) {
   if (page.size() < 64) return;
+  // ESE sets the new-format flag on every page it writes, large ones too (§4.1, §4.2).
+  storeLittleEndian<uint32_t>(page.data() + kFlagsOffset, flagsOf(page) | kNewChecksumFormatFlag);
   if (page.size() <= kLargePageThreshold) {
-    storeLittleEndian<uint32_t>(page.data() + kFlagsOffset, flagsOf(page) | kNewChecksumFormatFlag);
     storeLittleEndian<uint64_t>(page.data(), xorEcc(page, pgno, true));
     return;
   }
-  const std::vector<Bytes> blocks = largeBlocks(page);
-  for (size_t k = 1; k < blocks.size() && k <= 3; ++k)
-    storeLittleEndian<uint64_t>(page.data() + kBlockChecksumOffset + 8 * (k - 1), xorEcc(blocks[k], pgno, false));
-  storeLittleEndian<uint64_t>(page.data(), xorEcc(blocks[0], pgno, true));
+  // Blocks 1..3 first, so that block 0's checksum covers their stored values (§4.2).
+  forEachLargeBlock(page, [&](size_t k, Bytes block) {
+    if (k >= 1 && k <= 3)
+      storeLittleEndian<uint64_t>(page.data() + kBlockChecksumOffset + 8 * (k - 1), xorEcc(block, pgno, false));
+  });
+  storeLittleEndian<uint64_t>(page.data(), xorEcc(page.first(largeBlockSize(page.size())), pgno, true));
 }
 
 }  // namespace esekit::checksum

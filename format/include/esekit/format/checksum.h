@@ -63,8 +63,8 @@ PageChecksumCheck checkPage(Bytes page, uint32_t pgno);
 // false (page unchanged) unless the corrected page verifies.
 bool correctPage(MutableBytes page, uint32_t pgno, const PageChecksumCheck& check);
 
-// Writes the checksum of `page` as ESE's SetPageChecksum does: pages <= 8 KiB
-// get flag 0x2000 set and one xorEcc; large pages get the block checksums at
+// Writes the checksum of `page` as ESE's SetPageChecksum does: flag 0x2000 is
+// set (every page size); pages <= 8 KiB get one xorEcc; large pages get the block checksums at
 // 40/48/56 then block 0 at 0 (§4.2).
 void setPageChecksum(MutableBytes page, uint32_t pgno);
 
@@ -75,5 +75,26 @@ void setHeaderChecksum(MutableBytes block);
 // Legacy v7 log range checksum primitive (§8): seed XOR byte[k] << 8*(k%4),
 // positions relative to the start of `bytes`.
 uint32_t legacyLogBytes(uint32_t seed, Bytes bytes);
+
+// ---------------------------------------------------------------------------
+// Implementations of the checksum loops, for tests and benchmarks. xorEcc,
+// legacyXor and legacyLogBytes use activeKernel(), picked once from the CPU.
+enum class Kernel : uint8_t {
+  Reference,  // row-by-row form of §2/§3, the oracle
+  Portable,   // 8-byte generic vectors (any compiler target)
+  Vector128,  // 16-byte vectors (SSE2 on x86-64, NEON on ARM)
+  Avx2,       // 32-byte vectors, x86 with AVX2
+  Avx512,     // 64-byte vectors, x86 with AVX-512F
+};
+inline constexpr Kernel kAllKernels[] = {Kernel::Reference, Kernel::Portable, Kernel::Vector128, Kernel::Avx2,
+                                         Kernel::Avx512};
+const char* kernelName(Kernel kernel);
+// Compiled in and supported by this CPU.
+bool kernelAvailable(Kernel kernel);
+Kernel activeKernel();
+// Same results as xorEcc / legacyXor computed by `kernel` (the reference
+// when the kernel is not available).
+uint64_t xorEccWith(Kernel kernel, Bytes block, uint32_t pgno, bool headerBlock);
+uint32_t legacyXorWith(Kernel kernel, Bytes block);
 
 }  // namespace esekit::checksum
