@@ -71,9 +71,9 @@ TEST_CASE("attach list, DBMS parameters and describe() of a real header") {
   CHECK(header->dbmsParameters.logFileSectors == 128);  // same as the file geometry
   REQUIRE(header->attachments.size() == 1);
   const AttachInfo& attach = header->attachments[0];
-  CHECK(attach.databaseId == 1);
-  CHECK((attach.flags & AttachInfo::kUnicodeNames) != 0);
-  const std::string path = attach.path();
+  CHECK(attach.dbid == 1);
+  CHECK((attach.flags & AttachInfo::kFlagUnicodeNames) != 0);
+  const std::string path = attach.name();
   CHECK(path.size() > 13);
   CHECK(path.substr(path.size() - 13) == "IndexedDB.edb");
   // The attached database's signature is its own, not the log's.
@@ -98,8 +98,8 @@ TEST_CASE("legacy 7.3704 headers: 512-byte sectors, 8 header sectors, UTF-16 att
   CHECK(header->headerSectors == 8);
   CHECK_FALSE(hasAccumulatedChecksum(header->version));
   REQUIRE(header->attachments.size() == 1);
-  CHECK((header->attachments[0].flags & AttachInfo::kUnicodeNames) != 0);  // UTF-16 names already in v7
-  const std::string path = header->attachments[0].path();
+  CHECK((header->attachments[0].flags & AttachInfo::kFlagUnicodeNames) != 0);  // UTF-16 names already in v7
+  const std::string path = header->attachments[0].name();
   CHECK(path.substr(path.size() - 26) == "WindowsMail.MSMessageStore");
 }
 
@@ -178,7 +178,7 @@ TEST_CASE("attach list running past its area is LogFileCorrupt") {
   (*bytes)[log_header_offsets::kAttachArea + 3] = 0x0F;
   Result<LogFileHeader> header = parseLogFileHeader(*bytes);
   CHECK(header.status().code() == JetError::LogFileCorrupt);
-  CHECK(header.status().message().find("offset 673") != std::string::npos);
+  CHECK(header.status().message().find("offset 671") != std::string::npos);
 }
 
 TEST_CASE("a modified header serializes with a fresh checksum that verifies") {

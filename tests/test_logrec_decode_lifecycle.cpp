@@ -32,8 +32,8 @@ TEST_CASE("Init2: DBMS_PARAM and LOGTIME") {
   CHECK(rec.length == 576);
   const auto* init = rec.as<InitRecord>();
   REQUIRE(init);
-  CHECK(init->parameters.systemPath == system);
-  CHECK(init->parameters.logPath == "L");
+  CHECK(init->parameters.systemPathText() == system);
+  CHECK(init->parameters.logFilePathText() == "L");
   CHECK(init->parameters.flags == 1);
   CHECK(init->parameters.sessionsMax == 100);
   CHECK(init->parameters.openTablesMax == 200);

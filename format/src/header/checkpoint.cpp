@@ -151,13 +151,13 @@ std::string AttachInfo::name() const {
   return out;
 }
 
-Result<std::vector<AttachInfo>> parseAttachList(Bytes area, size_t baseOffset) {
+Result<std::vector<AttachInfo>> parseAttachList(Bytes area, size_t baseOffset, JetError corruptError) {
   std::vector<AttachInfo> entries;
   ByteView view(area);
   size_t offset = 0;
   while (offset < area.size() && view.u8(offset) != 0) {
     if (!view.has(offset, AttachInfo::kFixedSize)) {
-      return Status(JetError::CheckpointCorrupt, "attach list entry at offset " + std::to_string(baseOffset + offset) +
+      return Status(corruptError, "attach list entry at offset " + std::to_string(baseOffset + offset) +
                                                      ": 64-byte ATTACHINFO runs past the end of the list");
     }
     AttachInfo entry;
@@ -172,7 +172,7 @@ Result<std::vector<AttachInfo>> parseAttachList(Bytes area, size_t baseOffset) {
     entry.databaseSignature = Signature::parse(view, offset + 36);
     const size_t namesOffset = offset + AttachInfo::kFixedSize;
     if (!view.has(namesOffset, nameLength)) {
-      return Status(JetError::CheckpointCorrupt,
+      return Status(corruptError,
                     "attach list entry at offset " + std::to_string(baseOffset + offset) + ": names of " +
                         std::to_string(nameLength) + " bytes run past the end of the list");
     }

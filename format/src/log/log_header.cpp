@@ -6,7 +6,6 @@
 #include <cstdio>
 
 #include "esekit/format/checksum.h"
-#include "log/log_text.h"
 
 namespace esekit {
 namespace {
@@ -22,80 +21,11 @@ constexpr size_t kEngineFormatVersion = 661;
 constexpr size_t kReserved = 665;
 constexpr size_t kPadding = off::kAttachArea + off::kAttachAreaSize;  // 2719
 
-std::string ansiText(const uint8_t* data, size_t size) {
-  std::string text;
-  for (size_t i = 0; i < size && data[i] != 0; ++i) text.push_back(data[i] < 0x80 ? static_cast<char>(data[i]) : '?');
-  return text;
-}
-
 Status headerError(JetError code, size_t offset, const std::string& what) {
   return Status(code, "log file header offset " + std::to_string(offset) + ": " + what);
 }
 
-// Parses one ATTACHINFO at `offset` (absolute) inside the attach area.
-Result<AttachInfo> parseAttachInfo(const ByteView& view, size_t offset, size_t areaEnd) {
-  AttachInfo info;
-  if (offset + AttachInfo::kFixedSize > areaEnd)
-    return headerError(JetError::LogFileCorrupt, offset, "attach entry runs past the 2048-byte attach area");
-  info.databaseId = view.u8(offset);
-  info.flags = view.u8(offset + 1);
-  const uint16_t namesLength = view.u16(offset + 2);
-  info.dbtime = view.u64(offset + 4);
-  info.lastObjectId = view.u32(offset + 12);
-  info.maxDatabasePages = view.u32(offset + 16);
-  info.attachPosition = LogPosition::parse(view, offset + 20);
-  info.consistentPosition = LogPosition::parse(view, offset + 28);
-  info.databaseSignature = Signature::parse(view, offset + 36);
-  if (offset + AttachInfo::kFixedSize + namesLength > areaEnd)
-    return headerError(JetError::LogFileCorrupt, offset + 2,
-                       "attach entry names (" + std::to_string(namesLength) + " bytes) run past the attach area");
-  const Bytes names = view.slice(offset + AttachInfo::kFixedSize, namesLength);
-  info.names.assign(names.begin(), names.end());
-  return info;
-}
-
 }  // namespace
-
-DbmsParameters DbmsParameters::parse(const ByteView& view, size_t offset) {
-  DbmsParameters p;
-  const Bytes system = view.slice(offset, 261);
-  std::copy(system.begin(), system.end(), p.systemPath.begin());
-  const Bytes log = view.slice(offset + 261, 261);
-  std::copy(log.begin(), log.end(), p.logFilePath.begin());
-  p.flags = view.u8(offset + 522);
-  p.sessionsMax = view.u32(offset + 523);
-  p.openTablesMax = view.u32(offset + 527);
-  p.versionPagesMax = view.u32(offset + 531);
-  p.cursorsMax = view.u32(offset + 535);
-  p.logBuffers = view.u32(offset + 539);
-  p.logFileSectors = view.u32(offset + 543);
-  p.cacheSizeMax = view.u32(offset + 547);
-  const Bytes reserved = view.slice(offset + 551, 16);
-  std::copy(reserved.begin(), reserved.end(), p.reserved.begin());
-  return p;
-}
-
-void DbmsParameters::serialize(ByteWriter& out, size_t offset) const {
-  out.copy(offset, systemPath);
-  out.copy(offset + 261, logFilePath);
-  out.u8(offset + 522, flags);
-  out.u32(offset + 523, sessionsMax);
-  out.u32(offset + 527, openTablesMax);
-  out.u32(offset + 531, versionPagesMax);
-  out.u32(offset + 535, cursorsMax);
-  out.u32(offset + 539, logBuffers);
-  out.u32(offset + 543, logFileSectors);
-  out.u32(offset + 547, cacheSizeMax);
-  out.copy(offset + 551, reserved);
-}
-
-std::string DbmsParameters::systemPathText() const { return ansiText(systemPath.data(), systemPath.size()); }
-std::string DbmsParameters::logFilePathText() const { return ansiText(logFilePath.data(), logFilePath.size()); }
-
-std::string AttachInfo::path() const {
-  if (flags & kUnicodeNames) return log_text::utf16ToUtf8(names);
-  return ansiText(names.data(), names.size());
-}
 
 std::string LogVersion::toString() const {
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(updateMajor) + "." +
@@ -157,16 +87,14 @@ Result<LogFileHeader> parseLogFileHeader(Bytes bytes) {
 
   // Attach list: entries packed back to back, terminated by a 0 dbid (§3.2).
   const size_t areaEnd = off::kAttachArea + off::kAttachAreaSize;
+  Result<std::vector<AttachInfo>> list =
+      parseAttachList(view.slice(off::kAttachArea, off::kAttachAreaSize), off::kAttachArea, JetError::LogFileCorrupt);
+  if (!list) return list.status().withContext("log file header");
   size_t at = off::kAttachArea;
-  while (true) {
-    if (at >= areaEnd)
-      return headerError(JetError::LogFileCorrupt, at, "attach list has no terminating 0 byte in its 2048-byte area");
-    if (view.u8(at) == 0) break;
-    Result<AttachInfo> info = parseAttachInfo(view, at, areaEnd);
-    ESEKIT_RETURN_IF_ERROR(info);
-    at += info->encodedSize();
-    h.attachments.push_back(std::move(info.value()));
-  }
+  for (const AttachInfo& info : *list) at += info.encodedSize();
+  if (at >= areaEnd)
+    return headerError(JetError::LogFileCorrupt, at, "attach list has no terminating 0 byte in its 2048-byte area");
+  h.attachments = std::move(*list);
   const Bytes tail = view.slice(at + 1, areaEnd - (at + 1));
   h.attachAreaTail.assign(tail.begin(), tail.end());
   const Bytes padding = view.slice(kPadding, kLogFileHeaderSize - kPadding);
@@ -249,25 +177,18 @@ std::vector<uint8_t> serializeLogFileHeader(const LogFileHeader& h, bool recompu
   out.u8(kReserved + 1, h.reserved[1]);
   out.u32(off::kFileType, h.fileType);
 
-  // Entries that do not fit the attach area are dropped rather than spilled
-  // into the padding; parse() never produces such a list.
+  // Entries that do not fit the attach area (with its terminator) are dropped
+  // rather than spilled into the padding; parse() never produces such a list.
   const size_t areaEnd = off::kAttachArea + off::kAttachAreaSize;
+  std::vector<AttachInfo> fitting;
   size_t at = off::kAttachArea;
   for (const AttachInfo& info : h.attachments) {
     if (at + info.encodedSize() + 1 > areaEnd) break;
-    out.u8(at, info.databaseId);
-    out.u8(at + 1, info.flags);
-    out.u16(at + 2, static_cast<uint16_t>(info.names.size()));
-    out.u64(at + 4, info.dbtime);
-    out.u32(at + 12, info.lastObjectId);
-    out.u32(at + 16, info.maxDatabasePages);
-    info.attachPosition.serialize(out, at + 20);
-    info.consistentPosition.serialize(out, at + 28);
-    info.databaseSignature.serialize(out, at + 36);
-    out.copy(at + AttachInfo::kFixedSize, info.names);
+    fitting.push_back(info);
     at += info.encodedSize();
   }
-  out.u8(at, 0);
+  std::vector<uint8_t> area(at - off::kAttachArea + 1, 0);
+  if (serializeAttachList(fitting, area).isOk()) out.copy(off::kAttachArea, area);
   const size_t tailRoom = areaEnd - (at + 1);
   out.copy(at + 1, Bytes(h.attachAreaTail).first(std::min(tailRoom, h.attachAreaTail.size())));
   out.copy(kPadding, Bytes(h.padding).first(std::min(kLogFileHeaderSize - kPadding, h.padding.size())));
@@ -315,15 +236,15 @@ FieldList describe(const LogFileHeader& h) {
   for (size_t i = 0; i < h.attachments.size(); ++i) {
     const AttachInfo& a = h.attachments[i];
     FieldList entry;
-    entry.number("dbid", a.databaseId);
-    entry.text("path", a.path());
-    entry.unsignedNumber("dbtime", a.dbtime);
+    entry.number("dbid", a.dbid);
+    entry.text("path", a.name());
+    entry.number("dbtime", a.dbtime);
     entry.number("lastObjectId", a.lastObjectId);
     entry.number("maxDatabasePages", a.maxDatabasePages);
     entry.text("attachPosition", a.attachPosition.toString());
     entry.text("consistentPosition", a.consistentPosition.toString());
     entry.text("signature", a.databaseSignature.toString());
-    entry.boolean("sparse", a.flags & AttachInfo::kSparseFile);
+    entry.boolean("sparse", a.flags & AttachInfo::kFlagSparse);
     f.nest("attachments." + std::to_string(i), entry);
   }
   return f;

@@ -6,23 +6,6 @@
 namespace esekit::logrec {
 namespace {
 
-// DBMS_PARAM starts at offset 1 of Init/Init2.
-DbmsParameters decodeDbmsParameters(const RecordReader& r, size_t base) {
-  constexpr size_t kPathSize = 261;
-  DbmsParameters p;
-  p.systemPath = latin1ToUtf8(r.view().slice(base, kPathSize));
-  p.logPath = latin1ToUtf8(r.view().slice(base + kPathSize, kPathSize));
-  p.flags = r.u8(base + 522);
-  p.sessionsMax = r.u32(base + 523);
-  p.openTablesMax = r.u32(base + 527);
-  p.versionPagesMax = r.u32(base + 531);
-  p.cursorsMax = r.u32(base + 535);
-  p.logBuffers = r.u32(base + 539);
-  p.logFileSectors = r.u32(base + 543);
-  p.cacheSizeMax = r.u32(base + 547);
-  return p;
-}
-
 }  // namespace
 
 Result<LogRecordBody> decodeLifecycleRecord(RecordReader& r) {
@@ -31,7 +14,7 @@ Result<LogRecordBody> decodeLifecycleRecord(RecordReader& r) {
     case T::Init:
     case T::Init2: {
       InitRecord i;
-      i.parameters = decodeDbmsParameters(r, 1);
+      i.parameters = DbmsParameters::parse(r.view(), 1);  // DBMS_PARAM at offset 1
       if (r.type() == T::Init2) i.time = LogTime::parse(r.view(), 1 + DbmsParameters::kSize);
       return LogRecordBody(std::move(i));
     }

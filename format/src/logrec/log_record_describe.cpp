@@ -316,9 +316,9 @@ FieldList describe(const LogRecord& record) {
           },
           [&](const InitRecord& i) {
             if (i.time) f.text("time", i.time->toString());
-            f.text("systemPath", i.parameters.systemPath);
-            f.text("logPath", i.parameters.logPath);
-            f.boolean("circularLogging", i.parameters.flags & 0x1);
+            f.text("systemPath", i.parameters.systemPathText());
+            f.text("logPath", i.parameters.logFilePathText());
+            f.boolean("circularLogging", i.parameters.circularLogging());
           },
           [&](const TermRecord& t) {
             f.text("lgpos", t.lgpos.toString());

@@ -75,6 +75,7 @@ struct AttachInfo {
   std::vector<uint8_t> nameBytes;   // 64: the name(s) as stored, terminator included
 
   bool unicodeNames() const { return (flags & kFlagUnicodeNames) != 0; }
+  size_t encodedSize() const { return kFixedSize + nameBytes.size(); }
   // The database path as UTF-8 (decoded from UTF-16LE when unicodeNames()).
   std::string name() const;
   friend bool operator==(const AttachInfo&, const AttachInfo&) = default;
@@ -82,7 +83,8 @@ struct AttachInfo {
 
 // Reads entries until a dbid of 0 or the end of `area`. An entry that does not
 // fit is CheckpointCorrupt naming its offset (`baseOffset` + offset in area).
-Result<std::vector<AttachInfo>> parseAttachList(Bytes area, size_t baseOffset = 0);
+Result<std::vector<AttachInfo>> parseAttachList(Bytes area, size_t baseOffset = 0,
+                                                JetError corruptError = JetError::CheckpointCorrupt);
 // Writes the entries and, when there is room, a 0 terminator; InvalidParameter
 // when they do not fit (the rest of `area` is left as it was).
 Status serializeAttachList(const std::vector<AttachInfo>& entries, MutableBytes area);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "esekit/format/bytes.h"
+#include "esekit/format/checkpoint.h"
 #include "esekit/format/fields.h"
 #include "esekit/format/status.h"
 #include "esekit/format/types.h"
@@ -22,49 +23,8 @@ inline constexpr size_t kLogFileHeaderSize = 4096;
 // JET_filetypeLog at offset 667 (§3).
 inline constexpr uint32_t kLogFileType = 3;
 
-// DBMS_PARAM, 567 bytes (§3.1); also embedded in checkpoints and Init records.
-struct DbmsParameters {
-  static constexpr size_t kSize = 567;
-  std::array<uint8_t, 261> systemPath{};   // ANSI, NUL-terminated, informational
-  std::array<uint8_t, 261> logFilePath{};  // ANSI, NUL-terminated, informational
-  uint8_t flags = 0;                       // 0x1 circular logging
-  uint32_t sessionsMax = 0;
-  uint32_t openTablesMax = 0;
-  uint32_t versionPagesMax = 0;
-  uint32_t cursorsMax = 0;
-  uint32_t logBuffers = 0;
-  uint32_t logFileSectors = 0;
-  uint32_t cacheSizeMax = 0;
-  std::array<uint8_t, 16> reserved{};
-
-  static DbmsParameters parse(const ByteView& view, size_t offset);
-  void serialize(ByteWriter& out, size_t offset) const;
-  // The paths up to their NUL, bytes >= 0x80 replaced by '?'.
-  std::string systemPathText() const;
-  std::string logFilePathText() const;
-  bool circularLogging() const { return flags & 0x1; }
-};
-
-// ATTACHINFO (§3.2): a database attached as of (generation, 0, 0).
-struct AttachInfo {
-  static constexpr size_t kFixedSize = 64;
-  static constexpr uint8_t kUnicodeNames = 0x20;
-  static constexpr uint8_t kSparseFile = 0x40;
-
-  uint8_t databaseId = 0;  // 1..6; 0 terminates the list
-  uint8_t flags = 0;
-  uint64_t dbtime = 0;
-  uint32_t lastObjectId = 0;
-  uint32_t maxDatabasePages = 0;
-  LogPosition attachPosition;
-  LogPosition consistentPosition;
-  Signature databaseSignature;
-  std::vector<uint8_t> names;  // cbNames raw bytes (incl. terminating NUL)
-
-  size_t encodedSize() const { return kFixedSize + names.size(); }
-  // The database path as UTF-8 (UTF-16LE when kUnicodeNames, else ANSI).
-  std::string path() const;
-};
+// DBMS_PARAM (§3.1) and ATTACHINFO (§3.2): DbmsParameters and AttachInfo
+// from checkpoint.h, which the checkpoint file shares.
 
 // (Major, Minor, UpdateMajor, UpdateMinor) at offsets 32, 36, 40, 648 (§4).
 struct LogVersion {

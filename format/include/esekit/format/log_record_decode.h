@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "esekit/format/bytes.h"
+#include "esekit/format/checkpoint.h"
 #include "esekit/format/fields.h"
 #include "esekit/format/log_record.h"
 #include "esekit/format/status.h"
@@ -406,21 +407,7 @@ struct ScanCheckRecord {  // ScanCheck (ignorable 70, legacy) and ScanCheck2 (98
 // ---------------------------------------------------------------------------
 // Lifecycle, backup and log-structure records (§3.7, §3.8)
 
-// DBMS_PARAM, 567 bytes (log-format.md §3.1).
-struct DbmsParameters {
-  std::string systemPath;  // informational, 8-bit
-  std::string logPath;
-  uint8_t flags = 0;  // 0x1 circular logging
-  uint32_t sessionsMax = 0;
-  uint32_t openTablesMax = 0;
-  uint32_t versionPagesMax = 0;
-  uint32_t cursorsMax = 0;
-  uint32_t logBuffers = 0;
-  uint32_t logFileSectors = 0;
-  uint32_t cacheSizeMax = 0;
-
-  static constexpr size_t kSize = 567;
-};
+// DBMS_PARAM (log-format.md §3.1): DbmsParameters from checkpoint.h.
 struct InitRecord {  // Init, Init2
   DbmsParameters parameters;
   std::optional<LogTime> time;  // Init2
