@@ -79,6 +79,7 @@ void addDumpCommand(CLI::App& app, int& exitCode) {
        dumpLog},
       {"records", "Every log record: position, type, length, key fields; one per line (--json: JSON Lines)",
        dumpRecords},
+      {"tables", "The catalog: every table with its columns and indexes (--json: one object per table)", dumpTables},
   };
   for (const Verb& verb : kVerbs) {
     auto options = std::make_shared<DumpOptions>();
@@ -97,6 +98,13 @@ void addDumpCommand(CLI::App& app, int& exitCode) {
   page->add_option("file", pageOptions->path, "The database file")->required()->type_name("FILE");
   page->add_flag("--json", pageOptions->json, "JSON output");
   page->callback([pageOptions, &exitCode]() { exitCode = dumpPage(*pageOptions, std::cout, std::cerr); });
+
+  auto tableOptions = std::make_shared<DumpOptions>();
+  CLI::App* tableVerb = dump->add_subcommand("table", "Every live row of one table, one JSON object per line (esekit dump table NAME FILE)");
+  tableVerb->add_option("name", tableOptions->tableName, "Table name, as `esekit dump tables` lists it")->required()->type_name("NAME");
+  tableVerb->add_option("file", tableOptions->path, "The database file")->required()->type_name("FILE");
+  tableVerb->add_flag("--json", tableOptions->json, "Accepted for symmetry: rows are always JSON Lines");
+  tableVerb->callback([tableOptions, &exitCode]() { exitCode = dumpTable(*tableOptions, std::cout, std::cerr); });
 }
 
 }  // namespace esekit::tools

@@ -1,4 +1,4 @@
-// `esekit dump header|checkpoint|log|page|records`: readable dumps in the
+// `esekit dump header|checkpoint|log|page|records|tables|table`: readable dumps in the
 // spirit of `esentutl /mh /mk /ml /m`, or JSON with --json (records: JSON
 // Lines). Output formats are described in doc/cli.md.
 #pragma once
@@ -21,6 +21,7 @@ struct DumpOptions {
   std::string path;
   bool json = false;
   uint32_t pageNumber = 0;  // dump page
+  std::string tableName;    // dump table
 };
 
 // Each returns the process exit status (0, or 2 after printing the error).
@@ -29,6 +30,10 @@ int dumpCheckpoint(const DumpOptions& options, std::ostream& out, std::ostream& 
 int dumpLog(const DumpOptions& options, std::ostream& out, std::ostream& err);
 int dumpRecords(const DumpOptions& options, std::ostream& out, std::ostream& err);
 int dumpPage(const DumpOptions& options, std::ostream& out, std::ostream& err);
+// The catalog: tables, columns, indexes.
+int dumpTables(const DumpOptions& options, std::ostream& out, std::ostream& err);
+// Every live row of one table as a JSON object per line (long values resolved).
+int dumpTable(const DumpOptions& options, std::ostream& out, std::ostream& err);
 
 // Registers `dump` and its verbs.
 void addDumpCommand(CLI::App& app, int& exitCode);

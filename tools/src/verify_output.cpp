@@ -1,5 +1,6 @@
 #include "verify_output.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 
@@ -55,7 +56,9 @@ std::string formatCounts(const FileReport& report) {
   for (const auto& [name, value] : report.counts) {
     if (value == 0 && name != "ok") continue;  // keep the line short: only classes that occur
     if (!out.empty()) out += ", ";
-    out += std::to_string(value) + " " + name;
+    std::string label = name;  // JSON keys use '_'; text reads "2 copies good"
+    std::replace(label.begin(), label.end(), '_', ' ');
+    out += std::to_string(value) + " " + label;
   }
   return out;
 }
