@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz/seeds.sh TARGET DIR: fills DIR with seed inputs for TARGET from ../shared/corpus
 # (nothing when the corpus is absent; libFuzzer then starts from scratch).
-set -euo pipefail
+set -eu  # no pipefail: find | head may end with SIGPIPE, which is fine here
 target=$1
 out=$2
 corpus=${ESEKIT_CORPUS:-$(dirname "$0")/../../shared/corpus}
@@ -20,7 +20,7 @@ case "$target" in
     find "$corpus" -type f \( -name '*.chk' -o -name '*.jcp' \) | while read -r f; do add "$f" 8192; done ;;
   fuzz_page)
     # pages 1..4 of a few databases of each page size, one page a seed
-    find "$corpus" -type f \( -name '*.edb' -o -name '*.dat' \) | head -n 12 | while read -r f; do
+    find "$corpus" -type f \( -name '*.edb' -o -name '*.dat' \) | sort | awk "NR <= 12" | while read -r f; do
       size=$(stat -c %s "$f"); ps=$(od -An -tu4 -j236 -N4 "$f" | tr -d ' ')
       case "$ps" in 4096|8192|16384|32768) ;; *) continue ;; esac
       for p in 2 3 4 5; do
@@ -30,6 +30,6 @@ case "$target" in
       done
     done ;;
   fuzz_log_file|fuzz_log_record)
-    find "$corpus" -type f \( -name '*.log' -o -name '*.jtx' \) | head -n 20 | while read -r f; do add "$f" 262144; done ;;
+    find "$corpus" -type f \( -name '*.log' -o -name '*.jtx' \) | sort | awk "NR <= 20" | while read -r f; do add "$f" 262144; done ;;
   *) ;;
 esac
