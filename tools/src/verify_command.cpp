@@ -70,6 +70,7 @@ int runVerify(const VerifyCommandOptions& options, std::ostream& out, std::ostre
   VerifyOptions verifyOptions;
   verifyOptions.threads = options.threads;
   verifyOptions.progress = !options.quiet;
+  verifyOptions.checkStructure = !options.checksumsOnly;
   TextOptions textOptions;
   textOptions.quiet = options.quiet;
 
@@ -138,6 +139,9 @@ void addVerifyCommand(CLI::App& app, int& exitCode) {
       ->type_name("N")
       ->check(CLI::Range(0u, 1024u));
   verify->add_flag("--quiet,-q", options->quiet, "Print only files that are not ok; no progress bar");
+  verify->add_flag("--checksums-only", options->checksumsOnly,
+                   "Database pages: check checksums and page numbers only, not each page's tags and nodes "
+                   "(like esentutl /k; faster)");
   verify->callback([options, &exitCode]() { exitCode = runVerify(*options, std::cout, std::cerr); });
 }
 

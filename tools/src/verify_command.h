@@ -21,6 +21,7 @@ struct VerifyCommandOptions {
   std::optional<std::string> fixOutput;
   unsigned threads = 0;
   bool quiet = false;
+  bool checksumsOnly = false;  // skip per-page structure validation (like esentutl /k)
 };
 
 // Exit status: 0 every file ok (or skipped), 1 something was corrected or is

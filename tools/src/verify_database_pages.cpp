@@ -41,6 +41,7 @@ DatabasePagesSummary verifyDatabasePages(Bytes file, uint32_t pageSize, VerifyCo
   page::VerifyOptions options;
   options.threads = context.options.threads;
   options.maxProblems = context.options.maxProblems;
+  options.checkStructure = context.options.checkStructure;
   options.fixedCopy = context.repaired;
   if (context.progress != nullptr) {
     ProgressBar* progress = context.progress;

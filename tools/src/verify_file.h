@@ -20,6 +20,8 @@ struct VerifyOptions {
   // non-ESE content is then an error even without an ESE file name.
   bool explicitPath = true;
   size_t maxProblems = FileReport::kDefaultProblemCap;
+  // Also validate each checksum-good page's structure (tags, nodes, free space).
+  bool checkStructure = true;
 };
 
 // Maps and verifies `path`. Never throws; unreadable files give status Error.
