@@ -29,6 +29,10 @@ for t in "${targets[@]}"; do
   [ -n "$db" ] || continue
   echo
   echo "== esekit dump header $db"
-  "$esekit" dump header "$db"
+  "$esekit" dump header "$db" | head -n 40
+  echo "   ..."
+  echo
+  echo "== esekit dump tables $db"
+  "$esekit" dump tables "$db" | grep -v '^    column' || true
 done
 exit $status
