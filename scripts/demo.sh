@@ -29,7 +29,7 @@ for t in "${targets[@]}"; do
   [ -n "$db" ] || continue
   echo
   echo "== esekit dump header $db"
-  "$esekit" dump header "$db" | head -n 40
+  "$esekit" dump header "$db" | sed -n '1,40p'
   echo "   ..."
   echo
   echo "== esekit dump tables $db"
