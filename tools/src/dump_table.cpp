@@ -10,6 +10,7 @@
 #include "dump_command.h"
 #include "esekit/format/database_header.h"
 #include "esekit/format/table.h"
+#include "esekit/format/text.h"
 #include "json_writer.h"
 
 namespace esekit::tools {
@@ -49,46 +50,12 @@ std::string hex(const std::vector<uint8_t>& bytes) {
   return out;
 }
 
-void appendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // Text columns: code page 1200 is UTF-16LE, anything else is 8-bit (read as Latin-1).
 std::string text(const table::Column& column, const std::vector<uint8_t>& bytes) {
-  std::string out;
-  if (column.codePage == 1200) {
-    for (size_t i = 0; i + 1 < bytes.size(); i += 2) {
-      uint32_t unit = bytes[i] | (bytes[i + 1] << 8);
-      if (unit >= 0xD800 && unit < 0xDC00 && i + 3 < bytes.size()) {
-        const uint32_t low = bytes[i + 2] | (bytes[i + 3] << 8);
-        if (low >= 0xDC00 && low < 0xE000) {
-          unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-          i += 2;
-        }
-      }
-      if (unit == 0 && i + 2 >= bytes.size()) break;  // trailing terminator
-      appendUtf8(out, unit);
-    }
-  } else {
-    for (uint8_t b : bytes) {
-      if (b == 0) break;
-      appendUtf8(out, b);
-    }
-  }
+  if (column.codePage != 1200) return latin1ToUtf8(bytes);
+  std::string out = utf16leToUtf8(bytes, false);
+  if (!out.empty() && out.back() == '\0') out.pop_back();  // a stored terminator
   return out;
 }
 

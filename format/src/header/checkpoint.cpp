@@ -1,4 +1,5 @@
 // Checkpoint file parse/serialize (ese-format/checkpoint-and-backup.md §1).
+#include "esekit/format/text.h"
 #include "esekit/format/checkpoint.h"
 
 #include <cstring>
@@ -50,29 +51,6 @@ void visitCheckpointFields(Fixed& c, const Visit& field) {
   field(679, c.attachArea);  // ends at 2727
 }
 
-std::string textUpToNul(const uint8_t* data, size_t size) {
-  const void* nul = std::memchr(data, 0, size);
-  const size_t length = nul == nullptr ? size : static_cast<size_t>(static_cast<const uint8_t*>(nul) - data);
-  return std::string(reinterpret_cast<const char*>(data), length);
-}
-
-void appendUtf8(std::string& out, uint32_t codePoint) {
-  if (codePoint < 0x80) {
-    out.push_back(static_cast<char>(codePoint));
-  } else if (codePoint < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (codePoint >> 6)));
-    out.push_back(static_cast<char>(0x80 | (codePoint & 0x3F)));
-  } else if (codePoint < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (codePoint >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (codePoint & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (codePoint >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((codePoint >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((codePoint >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (codePoint & 0x3F)));
-  }
-}
 
 bool isKnownNonCheckpointType(uint32_t fileType) {
   return fileType != static_cast<uint32_t>(FileType::Unknown) &&
@@ -124,31 +102,13 @@ void DbmsParameters::serialize(ByteWriter& out, size_t offset) const {
   visitDbmsFields(*this, offset, FieldWriter{out});
 }
 
-std::string DbmsParameters::systemPathText() const { return textUpToNul(systemPath.data(), systemPath.size()); }
-std::string DbmsParameters::logFilePathText() const { return textUpToNul(logFilePath.data(), logFilePath.size()); }
+std::string DbmsParameters::systemPathText() const { return latin1ToUtf8(systemPath); }
+std::string DbmsParameters::logFilePathText() const { return latin1ToUtf8(logFilePath); }
 
 // ---- ATTACHINFO -------------------------------------------------------------
 
 std::string AttachInfo::name() const {
-  std::string out;
-  if (!unicodeNames()) return textUpToNul(nameBytes.data(), nameBytes.size());
-  for (size_t i = 0; i + 1 < nameBytes.size(); i += 2) {
-    uint32_t unit = nameBytes[i] | (nameBytes[i + 1] << 8);
-    if (unit == 0) break;
-    if (unit >= 0xD800 && unit < 0xDC00 && i + 3 < nameBytes.size()) {
-      const uint32_t low = nameBytes[i + 2] | (nameBytes[i + 3] << 8);
-      if (low >= 0xDC00 && low < 0xE000) {
-        unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-        i += 2;
-      } else {
-        unit = 0xFFFD;
-      }
-    } else if (unit >= 0xD800 && unit < 0xE000) {
-      unit = 0xFFFD;  // unpaired surrogate
-    }
-    appendUtf8(out, unit);
-  }
-  return out;
+  return unicodeNames() ? utf16leToUtf8(nameBytes) : latin1ToUtf8(nameBytes);
 }
 
 Result<std::vector<AttachInfo>> parseAttachList(Bytes area, size_t baseOffset, JetError corruptError) {

@@ -1,5 +1,6 @@
 // describe(LogRecord): the key fields of a record for `esekit dump records`,
 // one FieldList per record (text: one line; JSON: one object).
+#include "esekit/format/text.h"
 #include <type_traits>
 
 #include "logrec/log_record_reader.h"
@@ -331,7 +332,7 @@ FieldList describe(const LogRecord& record) {
           },
           [&](const TraceRecord& t) {
             f.unsignedNumber("procid", t.procid);
-            f.text("text", logrec::latin1ToUtf8(t.text));
+            f.text("text", latin1ToUtf8(t.text));
           },
           [&](const ExternalRestoreRecord& e) { f.text("info", e.info.toUtf8()); },
           [&](const LegacyBackupRecord& b) {

@@ -65,10 +65,8 @@ Result<LogRecordBody> decodeOtherRecord(RecordReader& reader);
 bool parseDiffStream(Bytes diffs, bool diff2, std::vector<ReplaceDiffEntry>& entries, size_t& errorOffset,
                      std::string& error);
 
-// 8-bit text up to the first NUL, bytes >= 0x80 taken as Latin-1, as UTF-8.
-std::string latin1ToUtf8(Bytes text);
-// UTF-16LE text up to the first NUL as UTF-8 (unpaired surrogates -> U+FFFD).
-std::string utf16ToUtf8(Bytes text);
+
+
 
 // Ignorable records (LRIGNORED): `cb` at offset 1 must cover `needed` bytes
 // of known layout after the 5-byte header.
