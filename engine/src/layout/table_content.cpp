@@ -1,0 +1,82 @@
+// see ese-format/records-and-catalog.md §2.3-§2.4 (record), §7.2 (Binary keys), §8.4 (intrinsic vs separated)
+#include "layout/table_content.h"
+
+#include <string>
+
+#include "esekit/engine/key_normalization.h"
+#include "esekit/format/page.h"
+#include "esekit/format/record.h"
+#include "layout/long_values.h"
+
+namespace esekit::engine::layout {
+namespace {
+
+constexpr size_t kLargestName = 64;                    // JET_cbNameMost
+constexpr uint64_t kLargestLongValue = 0x7FFFFFFF;     // LongBinary maximum, §3
+
+std::string where(const TableContents& table, size_t row) {
+  return "table '" + table.name + "' row " + std::to_string(row);
+}
+
+}  // namespace
+
+Status validateTableName(const std::string& name) {
+  if (name.empty() || name.size() > kLargestName)
+    return Status(JetError::InvalidName, "table name '" + name + "' must have 1 to 64 characters");
+  if (name.front() == ' ') return Status(JetError::InvalidName, "table name '" + name + "' starts with a space");
+  for (char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7E || c == '!' || c == '.' || c == '[' || c == ']')
+      return Status(JetError::InvalidName, "table name '" + name + "' contains a character JET names cannot hold");
+  }
+  return Status::ok();
+}
+
+Result<TableContent> buildTableContent(const TableContents& table, uint32_t pageSize, LongValueIdWidth lidWidth) {
+  const bool large = page::isLargePage(pageSize);
+  LongValueTree longValues(engine::longValueChunkSize(pageSize), lidWidth);
+  TableContent content;
+  content.rows.reserve(table.rows.size());
+  for (size_t i = 0; i < table.rows.size(); ++i) {
+    const TableRow& row = table.rows[i];
+    if (row.key.size() > kLargestKey)
+      return Status(JetError::InvalidParameter, where(table, i) + ": key of " + std::to_string(row.key.size()) +
+                                                    " bytes exceeds the Key column's 255");
+    if (i > 0) {
+      const int order = keys::compare(table.rows[i - 1].key, row.key);
+      if (order == 0) return Status(JetError::KeyDuplicate, where(table, i) + ": key equals the previous row's");
+      if (order > 0) return Status(JetError::InvalidParameter, where(table, i) + ": key sorts before the previous row's");
+    }
+    TreeNode node;
+    node.key = keys::binaryKey(row.key);
+    // Keys longer than ~224 bytes are cut at the 255-byte key limit (§7.1).
+    if (!content.rows.empty() && keys::compare(content.rows.back().key, node.key) >= 0)
+      return Status(JetError::KeyDuplicate, where(table, i) + ": key equals the previous row's after truncation to 255 key bytes");
+
+    record::RecordBuilder builder;
+    builder.setVariable(static_cast<uint8_t>(kKeyColumnFid), row.key);
+    if (row.value) {
+      const Bytes value = *row.value;
+      if (value.size() > kLargestLongValue)
+        return Status(JetError::InvalidParameter, where(table, i) + ": value of " + std::to_string(value.size()) +
+                                                      " bytes exceeds the LongBinary maximum");
+      if (value.size() <= kLargestIntrinsicValue) {
+        builder.setTagged(kValueColumnFid, value, record::tagged_header::kLongValue);
+      } else {
+        auto lid = longValues.add(value);
+        if (!lid) return lid.status().withContext(where(table, i));
+        builder.setTagged(kValueColumnFid, *lid, record::tagged_header::kLongValue | record::tagged_header::kSeparated);
+        ++content.separatedValues;
+      }
+    }
+    auto record = builder.build(large);
+    if (!record) return record.status().withContext(where(table, i));
+    node.data = std::move(*record);
+    content.rows.push_back(std::move(node));
+  }
+  content.longValuePages = longValues.oneChunkPerPage();
+  content.longValues = longValues.takeNodes();
+  return content;
+}
+
+}  // namespace esekit::engine::layout

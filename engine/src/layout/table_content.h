@@ -1,0 +1,34 @@
+// The B-tree contents of one bulk-loaded user table: primary-index leaf nodes
+// (normalized Key -> record) and the long-value tree's nodes.
+// See ese-format/records-and-catalog.md §2 (records), §7 (keys), §8 (LVs).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "esekit/engine/database_writer.h"
+#include "layout/btree_plan.h"
+
+namespace esekit::engine::layout {
+
+// Column ids of the user-table schema.
+inline constexpr uint16_t kKeyColumnFid = 128;    // Binary, variable
+inline constexpr uint16_t kValueColumnFid = 256;  // LongBinary, tagged
+
+struct TableContent {
+  std::vector<TreeNode> rows;        // primary B-tree leaves, key order
+  std::vector<TreeNode> longValues;  // LV tree leaves, key order (empty: no LV tree)
+  std::vector<PlannedPage> longValuePages;  // leaf grouping of the OneChunkPerPage layout
+  uint32_t separatedValues = 0;
+};
+
+// JET table-name rules: 1..64 printable ASCII characters, no leading space,
+// none of ! . [ ] (InvalidName).
+Status validateTableName(const std::string& name);
+
+// Builds the nodes for `table`'s rows. Errors: InvalidParameter (order, sizes),
+// KeyDuplicate (keys equal after normalization).
+Result<TableContent> buildTableContent(const TableContents& table, uint32_t pageSize, LongValueIdWidth lidWidth);
+
+}  // namespace esekit::engine::layout
