@@ -68,12 +68,7 @@ FieldList describe(const Checkpoint& c) {
 
 FieldList describe(const CheckpointFileCheck& check) {
   FieldList list;
-  list.text("use", headerSourceName(check.use));
-  list.boolean("identical", check.identical);
-  list.number("firstDifference", check.firstDifference);
-  addCopyCheck(list, "primary", check.primary);
-  addCopyCheck(list, "shadow", check.shadow);
-  return list;
+  return addCopyPair(list, check);
 }
 
 }  // namespace esekit

@@ -175,12 +175,7 @@ FieldList describe(const DatabaseHeader& h) {
 FieldList describe(const ShadowedHeaderCheck& check) {
   FieldList list;
   list.unsignedNumber("pageSize", check.pageSize);
-  list.text("use", headerSourceName(check.use));
-  list.boolean("identical", check.identical);
-  list.number("firstDifference", check.firstDifference);
-  addCopyCheck(list, "primary", check.primary);
-  addCopyCheck(list, "shadow", check.shadow);
-  return list;
+  return addCopyPair(list, check);
 }
 
 }  // namespace esekit

@@ -73,4 +73,15 @@ inline FieldList& addCopyCheck(FieldList& list, const std::string& name, const H
   return list;
 }
 
+// Which of two redundant copies is used and how each fared: the common part
+// of ShadowedHeaderCheck (database header) and CheckpointFileCheck.
+template <typename PairCheck>
+FieldList& addCopyPair(FieldList& list, const PairCheck& check) {
+  list.text("use", headerSourceName(check.use));
+  list.boolean("identical", check.identical);
+  list.number("firstDifference", check.firstDifference);
+  addCopyCheck(list, "primary", check.primary);
+  return addCopyCheck(list, "shadow", check.shadow);
+}
+
 }  // namespace esekit::header_detail
