@@ -1,0 +1,31 @@
+// Crash recovery at Instance::open (esentutl /r semantics,
+// ese-format/log-records.md §4-§5, checkpoint-and-backup.md §1):
+//  1. find where to start: the checkpoint, or without one the lowest log
+//     generation present (and the attach list of its header);
+//  2. check the whole log chain before touching anything (names, one
+//     signature, contiguous generations, sequence chain);
+//  3. redo: every page record goes to its database's DatabaseStore::redo
+//     (the dbtime rule decides; the same page functions as at run time),
+//     collecting per session the before-images of changes since its Begin0;
+//  4. undo: sessions without a commit are rolled back in reverse order by
+//     logged compensation (between RecoveryUndo2 and a Rollback record);
+//  5. flush, mark every database clean at the RecoveryQuit2 record, write
+//     the checkpoint. The databases are left detached, as ESE leaves them.
+#pragma once
+
+#include <memory>
+
+#include "instance/engine_log.h"
+
+namespace esekit::engine {
+
+class InstanceImpl;
+
+class Recovery {
+ public:
+  // Returns the log to continue writing (nullptr when the log directory holds
+  // no log stream yet) and fills instance.recoveryReport.
+  static Result<std::unique_ptr<EngineLog>> run(InstanceImpl& instance);
+};
+
+}  // namespace esekit::engine
