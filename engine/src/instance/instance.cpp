@@ -116,9 +116,20 @@ Status InstanceImpl::start() {
                   options.logDirectory.string() + ": the log stream is in use by another instance");
   }
 
-  auto recovered = Recovery::run(*this);
+  RecoveryOptions recoveryOptions;
+  recoveryOptions.logDirectory = options.logDirectory;
+  recoveryOptions.systemDirectory = options.systemDirectory;
+  recoveryOptions.baseName = options.baseName;
+  recoveryOptions.cacheSize = options.cacheSize;
+  RecoveryEnvironment environment;
+  environment.pageSize = options.pageSize;
+  environment.writerOptions = [this](const LogFileHeader&) {
+    return EngineLog::writerOptionsFor(options, dbmsParameters(), [this] { return attachList(); });
+  };
+  auto recovered = runRecovery(recoveryOptions, environment);
   if (!recovered.isOk()) return recovered.status();
-  log = std::move(*recovered);  // nullptr: no log stream yet
+  recoveryReport = recovered->report;
+  log = std::move(recovered->log);  // nullptr: no log stream yet
   if (!log) {
     auto created = EngineLog::create(options, dbmsParameters(), [this] { return attachList(); });
     if (!created.isOk()) return created.status();

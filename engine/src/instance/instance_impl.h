@@ -152,7 +152,6 @@ class InstanceImpl {
   Status writeCheckpointAt(EngineLog& stream, LogPosition position);
 
  private:
-  friend class Recovery;
   Status openLogStream();
   Status attachOpened(std::shared_ptr<DatabaseImpl> database, bool created);
   Status markClean(DatabaseImpl& database, LogPosition position);

@@ -1,5 +1,7 @@
 #include "instance/recovery.h"
 
+#include "esekit/engine/recovery.h"
+
 #include <algorithm>
 #include <map>
 
@@ -51,36 +53,49 @@ struct RecoveredDatabase {
   std::unique_ptr<store::DatabaseStore> store;
 };
 
-std::filesystem::path pathFromLog(const LoggedPath& logged) { return std::filesystem::path(logged.toUtf8()); }
 
 class Replay {
  public:
-  Replay(InstanceImpl& instance, RecoverySink& sink) : instance_(instance), sink_(sink) {}
+  Replay(const RecoveryOptions& options, uint32_t pageSize, RecoverySink& sink)
+      : options_(options), pageSize_(pageSize), sink_(sink) {}
+
+  std::filesystem::path locate(const std::string& logged) const {
+    return options_.locate ? options_.locate(logged) : std::filesystem::path(logged);
+  }
 
   store::StoreOptions storeOptions(const std::filesystem::path& path, uint8_t dbid) const {
     store::StoreOptions options;
     options.path = path;
     options.dbid = dbid;
-    options.pageSize = instance_.options.pageSize;
-    options.cleanCacheBytes = instance_.options.cacheSize;
+    options.pageSize = pageSize_;
+    options.cleanCacheBytes = options_.cacheSize;
     options.log = &sink_;
     return options;
   }
 
-  Status openAttached(uint8_t dbid, const std::filesystem::path& path) {
+  Status openAttached(uint8_t dbid, const std::string& logged) {
+    const std::filesystem::path path = locate(logged);
+    std::error_code error;
+    if (!std::filesystem::exists(path, error)) {
+      report.notes.push_back("database " + logged + " (dbid " + std::to_string(dbid) + ") not found at " +
+                             path.string() + ": its records are skipped");
+      return Status();
+    }
     auto store = store::DatabaseStore::open(storeOptions(path, dbid));
     if (!store.isOk()) return store.status().withContext("recovery of " + path.string());
     databases_[dbid] = RecoveredDatabase{path, std::move(*store)};
+    report.databases.push_back(path.string());
     return Status();
   }
 
   Status onCreateDatabase(const CreateDatabaseRecord& create, LogPosition position) {
-    const std::filesystem::path path = pathFromLog(create.path);
+    const std::filesystem::path path = locate(create.path.toUtf8());
     std::error_code error;
     if (std::filesystem::exists(path, error)) {
       auto opened = store::DatabaseStore::open(storeOptions(path, create.dbid));
       if (opened.isOk() && (*opened)->header().databaseSignature == create.signDb) {
         databases_[create.dbid] = RecoveredDatabase{path, std::move(*opened)};
+        report.databases.push_back(path.string());
         return Status();
       }
       return Status(JetError::DatabaseDuplicate, path.string() + ": the log at " + position.toString() +
@@ -93,6 +108,7 @@ class Replay {
     auto created = store::DatabaseStore::create(storeOptions(path, create.dbid), params);
     if (!created.isOk()) return created.status();
     databases_[create.dbid] = RecoveredDatabase{path, std::move(*created)};
+    report.databases.push_back(path.string());
     return Status();
   }
 
@@ -104,7 +120,7 @@ class Replay {
       case LogRecordType::AttachDB: {
         const auto& attach = *record.as<AttachDatabaseRecord>();
         if (databases_.count(attach.dbid)) return Status();
-        return openAttached(attach.dbid, pathFromLog(attach.path));
+        return openAttached(attach.dbid, attach.path.toUtf8());
       }
       case LogRecordType::DetachDB: {
         const auto& detach = *record.as<DetachDatabaseRecord>();
@@ -166,10 +182,13 @@ class Replay {
   }
 
   // Rolls back every session without a commit, logging the compensation.
-  Status undo(EngineLog& log) {
+  // Without a log (continueLog off) the compensation is applied unlogged.
+  Status undo(EngineLog* log) {
     if (sessions_.empty()) return Status();
-    auto mark = log.append(makeRecoveryUndo2(log::currentLogTime()));
-    if (!mark.isOk()) return mark.status();
+    if (log) {
+      auto mark = log->append(makeRecoveryUndo2(log::currentLogTime()));
+      if (!mark.isOk()) return mark.status();
+    }
     for (auto& [procid, session] : sessions_) {
       store::OperationContext context;
       context.procid = procid;
@@ -178,8 +197,10 @@ class Replay {
       for (auto it = session.changes.rbegin(); it != session.changes.rend(); ++it) {
         ESEKIT_RETURN_IF_ERROR(undoOne(*it, context));
       }
-      auto rollback = log.append(makeRollback(procid, 1));
-      if (!rollback.isOk()) return rollback.status();
+      if (log) {
+        auto rollback = log->append(makeRollback(procid, 1));
+        if (!rollback.isOk()) return rollback.status();
+      }
       ++report.transactionsUndone;
     }
     sessions_.clear();
@@ -230,14 +251,19 @@ class Replay {
     return store.writeHeader(header);
   }
 
-  Status finish(EngineLog& log) {
+  // Flushes and marks every database clean at the RecoveryQuit2 record it
+  // logs, or without a log at `end`.
+  Status finish(EngineLog* log, LogPosition end) {
     for (auto& [dbid, database] : databases_) ESEKIT_RETURN_IF_ERROR(database.store->flush());
-    auto quit = log.append(makeRecoveryQuit2(report.start, report.start, 0, log::currentLogTime()));
-    if (!quit.isOk()) return quit.status();
-    ESEKIT_RETURN_IF_ERROR(log.flushAll());
-    for (auto& [dbid, database] : databases_) ESEKIT_RETURN_IF_ERROR(markClean(*database.store, *quit));
+    if (log) {
+      auto quit = log->append(makeRecoveryQuit2(report.start, report.start, 0, log::currentLogTime()));
+      if (!quit.isOk()) return quit.status();
+      ESEKIT_RETURN_IF_ERROR(log->flushAll());
+      end = *quit;
+    }
+    for (auto& [dbid, database] : databases_) ESEKIT_RETURN_IF_ERROR(markClean(*database.store, end));
     databases_.clear();
-    report.end = *quit;
+    report.end = end;
     return Status();
   }
 
@@ -248,7 +274,8 @@ class Replay {
   Signature logSignature;
 
  private:
-  InstanceImpl& instance_;
+  const RecoveryOptions& options_;
+  uint32_t pageSize_;
   RecoverySink& sink_;
   std::map<uint8_t, RecoveredDatabase> databases_;
   std::map<uint16_t, RecoveredSession> sessions_;
@@ -256,20 +283,22 @@ class Replay {
 
 }  // namespace
 
-Result<std::unique_ptr<EngineLog>> Recovery::run(InstanceImpl& instance) {
-  const InstanceOptions& options = instance.options;
+Result<RecoveryOutcome> runRecovery(const RecoveryOptions& options, const RecoveryEnvironment& environment) {
   log::LogReaderOptions readerOptions;
   readerOptions.directory = options.logDirectory;
   readerOptions.baseName = options.baseName;
 
   auto present = log::findLogGenerations(readerOptions);
   if (!present.isOk()) return present.status();
-  if (present->empty()) return std::unique_ptr<EngineLog>();  // a new stream
+  RecoveryOutcome outcome;
+  if (present->empty()) return outcome;  // no log stream yet
 
   // Where to start (checkpoint-and-backup.md §1).
+  const auto systemDirectory = options.systemDirectory.empty() ? options.logDirectory : options.systemDirectory;
+  const auto checkpointPath = systemDirectory / (options.baseName + ".chk");
   std::optional<LogPosition> start;
   std::vector<AttachInfo> attachments;
-  auto checkpoint = log::readCheckpointFile(instance.checkpointPath());
+  auto checkpoint = log::readCheckpointFile(checkpointPath);
   if (checkpoint.isOk()) {
     start = checkpoint->checkpoint;
     if (checkpoint->hasAttachList()) {
@@ -285,46 +314,95 @@ Result<std::unique_ptr<EngineLog>> Recovery::run(InstanceImpl& instance) {
   log::LogReader& logReader = **reader;
   if (checkpoint.isOk() && !(checkpoint->logSignature == logReader.signature())) {
     return Status(JetError::BadCheckpointSignature,
-                  instance.checkpointPath().string() + ": the checkpoint belongs to another log stream");
+                  checkpointPath.string() + ": the checkpoint belongs to another log stream");
   }
   if (!checkpoint.isOk() || !checkpoint->hasAttachList()) attachments = logReader.startAttachments();
 
   RecoverySink sink;
-  Replay replay(instance, sink);
+  Replay replay(options, environment.pageSize, sink);
   replay.logSignature = logReader.signature();
   replay.report.start = logReader.startPosition();
   for (const AttachInfo& attachment : attachments) {
-    ESEKIT_RETURN_IF_ERROR(replay.openAttached(attachment.dbid, std::filesystem::path(attachment.name())));
+    ESEKIT_RETURN_IF_ERROR(replay.openAttached(attachment.dbid, attachment.name()));
   }
 
   log::LogRecordRead read;
+  LogPosition lastPosition = replay.report.start;
+  bool stoppedEarly = false;
   for (;;) {
     auto more = logReader.next(read);
     if (!more.isOk()) return more.status();
     if (!*more) break;
+    if (options.stopAfterGeneration && read.position.generation > *options.stopAfterGeneration) {
+      stoppedEarly = true;
+      break;
+    }
     auto record = decodeLogRecord(read.bytes);
-    if (!record.isOk()) return record.status().withContext(logReader.currentFile().string() + " at " + read.position.toString());
+    if (!record.isOk()) {
+      return record.status().withContext(logReader.currentFile().string() + " at " + read.position.toString());
+    }
     ESEKIT_RETURN_IF_ERROR(replay.onRecord(*record, read.position));
+    lastPosition = read.position;
+    if (options.progress && (replay.report.recordsReplayed & 4095) == 0) {
+      options.progress(replay.report.recordsReplayed, read.position.generation);
+    }
   }
-  const log::LogStreamTail tail = logReader.tail();
-  instance.recoveryReport = replay.report;
-  instance.recoveryReport.end = tail.end;
+  const log::LogStreamTail tail = stoppedEarly ? log::LogStreamTail{} : logReader.tail();
+  const bool cleanEnd = !stoppedEarly && tail.cleanEnd;
+  const bool needed = !cleanEnd || replay.hasOpenSessions() || replay.report.pagesRedone > 0;
 
-  log::LogWriterOptions writerOptions =
-      EngineLog::writerOptionsFor(options, instance.dbmsParameters(), [] { return std::vector<AttachInfo>(); });
+  if (!options.continueLog || stoppedEarly) {
+    ESEKIT_RETURN_IF_ERROR(replay.undo(nullptr));
+    ESEKIT_RETURN_IF_ERROR(replay.finish(nullptr, stoppedEarly ? lastPosition : tail.end));
+    outcome.report = replay.report;
+    outcome.report.ran = needed;
+    return outcome;
+  }
+
+  log::LogWriterOptions writerOptions = environment.writerOptions(tail.header);
   auto writer = log::LogWriter::continueStream(writerOptions, tail);
   if (!writer.isOk()) return writer.status();
-  auto log = std::make_unique<EngineLog>(std::move(*writer));
+  outcome.log = std::make_unique<EngineLog>(std::move(*writer));
+  EngineLog& stream = *outcome.log;
+  outcome.report = replay.report;
+  outcome.report.end = tail.end;
+  if (!needed && !replay.hasDatabases()) return outcome;
+  sink.target = &stream;
+  ESEKIT_RETURN_IF_ERROR(replay.undo(&stream));
+  ESEKIT_RETURN_IF_ERROR(replay.finish(&stream, LogPosition{}));
+  outcome.report = replay.report;
+  outcome.report.ran = needed;
+  // The checkpoint moves to the end: nothing before it is needed any more.
+  Checkpoint recovered;
+  recovered.checkpoint = replay.report.end;
+  recovered.databaseConsistencyPosition = replay.report.end;
+  recovered.logSignature = stream.signature();
+  recovered.dbmsParameters = tail.header.dbmsParameters;
+  recovered.version = kCheckpointVersionHasAttachList;
+  ESEKIT_RETURN_IF_ERROR(setAttachments(recovered, {}));
+  ESEKIT_RETURN_IF_ERROR(log::writeCheckpointFile(checkpointPath, recovered));
+  return outcome;
+}
 
-  const bool needed = !tail.cleanEnd || replay.hasOpenSessions() || replay.report.pagesRedone > 0;
-  if (!needed && !replay.hasDatabases()) return log;
-  sink.target = log.get();
-  ESEKIT_RETURN_IF_ERROR(replay.undo(*log));
-  ESEKIT_RETURN_IF_ERROR(replay.finish(*log));
-  instance.recoveryReport = replay.report;
-  instance.recoveryReport.ran = needed;
-  ESEKIT_RETURN_IF_ERROR(instance.writeCheckpointAt(*log, replay.report.end));
-  return log;
+Result<RecoveryReport> recover(const RecoveryOptions& options) {
+  RecoveryEnvironment environment;
+  environment.pageSize = 0;  // each database's own
+  environment.writerOptions = [&](const LogFileHeader& header) {
+    log::LogWriterOptions writerOptions;
+    writerOptions.directory = options.logDirectory;
+    writerOptions.baseName = options.baseName;
+    writerOptions.fileSize = static_cast<uint32_t>(header.expectedFileSize());
+    writerOptions.reserveFiles = 0;
+    writerOptions.circular = (header.flags & LogFileHeader::kCircularLogging) != 0;
+    writerOptions.databasePageSize = header.databasePageSize();
+    writerOptions.dbmsParameters = header.dbmsParameters;
+    writerOptions.attachments = [] { return std::vector<AttachInfo>(); };
+    return writerOptions;
+  };
+  auto outcome = runRecovery(options, environment);
+  if (!outcome.isOk()) return outcome.status();
+  if (outcome->log) ESEKIT_RETURN_IF_ERROR(outcome->log->close());
+  return outcome->report;
 }
 
 }  // namespace esekit::engine

@@ -15,17 +15,28 @@
 
 #include <memory>
 
+#include "esekit/engine/recovery.h"
+#include "esekit/format/log_header.h"
 #include "instance/engine_log.h"
 
 namespace esekit::engine {
 
-class InstanceImpl;
+namespace log {
+struct LogWriterOptions;
+}
 
-class Recovery {
- public:
-  // Returns the log to continue writing (nullptr when the log directory holds
-  // no log stream yet) and fills instance.recoveryReport.
-  static Result<std::unique_ptr<EngineLog>> run(InstanceImpl& instance);
+// What differs between recovery at Instance::open and standalone recover().
+struct RecoveryEnvironment {
+  uint32_t pageSize = 0;  // databases must have it; 0: each database's own
+  // Options to continue writing the stream whose current file has `header`.
+  std::function<log::LogWriterOptions(const LogFileHeader& header)> writerOptions;
 };
+
+struct RecoveryOutcome {
+  RecoveryReport report;
+  std::unique_ptr<EngineLog> log;  // the continued stream (continueLog); nullptr when there was no stream
+};
+
+Result<RecoveryOutcome> runRecovery(const RecoveryOptions& options, const RecoveryEnvironment& environment);
 
 }  // namespace esekit::engine

@@ -80,6 +80,8 @@ struct RecoveryReport {
   uint64_t pagesSkipped = 0;         // page operations the page already had
   uint64_t transactionsCommitted = 0;
   uint64_t transactionsUndone = 0;   // transactions without a commit, rolled back
+  std::vector<std::string> databases;  // files recovered (made clean)
+  std::vector<std::string> notes;      // e.g. a logged database that was not found
 };
 
 struct InstanceStats {
