@@ -183,6 +183,7 @@ Status InstanceImpl::checkpointLocked() {
   if (fatal_.has_value()) return *fatal_;
   // Between commits: every logged change belongs to a finished transaction.
   for (const auto& database : attached()) {
+    std::unique_lock gate(flushGate);
     std::unique_lock latch(database->latch);
     ESEKIT_RETURN_IF_ERROR(database->store->flush());
   }
@@ -207,7 +208,11 @@ Status InstanceImpl::checkpointLocked() {
   }
   logBytesAtCheckpoint_ = log->bytesAppended();
   ++checkpoints;
-  if (options.circularLogging) ESEKIT_RETURN_IF_ERROR(log->deleteGenerationsBefore(static_cast<uint32_t>(position.generation)));
+  if (options.circularLogging) {
+    int32_t before = position.generation;
+    if (backupInProgress) before = std::min(before, backupFloor.load());
+    ESEKIT_RETURN_IF_ERROR(log->deleteGenerationsBefore(static_cast<uint32_t>(before)));
+  }
   return Status();
 }
 
@@ -247,6 +252,7 @@ Status InstanceImpl::shutdown() {
   }
   Status result;
   for (const auto& database : attached()) {
+    std::unique_lock gate(flushGate);
     std::unique_lock latch(database->latch);
     Status flushed = database->store->flush();
     if (!flushed.isOk() && result.isOk()) result = flushed;
@@ -424,6 +430,8 @@ Status InstanceImpl::detachDatabase(const std::filesystem::path& requested) {
   auto found = findDatabase(requested);
   if (!found.isOk()) return found.status();
   std::shared_ptr<DatabaseImpl> database = *found;
+  if (backupInProgress) return Status(JetError::BackupInProgress, "cannot detach " + database->path.string() + " during a backup");
+  std::unique_lock gate(flushGate);
   std::unique_lock latch(database->latch);
   ESEKIT_RETURN_IF_ERROR(database->store->flush());
   const std::vector<uint8_t> name = loggedPathUtf16(database->path.string());

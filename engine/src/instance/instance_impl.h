@@ -138,6 +138,13 @@ class InstanceImpl {
 
   InstanceOptions options;
   RecoveryReport recoveryReport;
+  // Backups (backup_support.h): one at a time; while one runs, generations
+  // from backupFloor on are kept and checkpoints do not write database files
+  // during a backup read (flushGate exclusive for checkpoint writes).
+  std::atomic<bool> backupInProgress{false};
+  std::atomic<int32_t> backupFloor{0};
+  std::shared_mutex flushGate;
+  std::mutex& commitMutex() { return commitMutex_; }
   std::atomic<uint64_t> commitCounter{0};   // last published commit number
   std::atomic<uint64_t> transactionCounter{0};
   std::atomic<uint64_t> commits{0};

@@ -1,0 +1,75 @@
+// What the backup module (backup/) needs from a running instance. Not for
+// applications: they call esekit::backup (backup/include/esekit/backup/).
+//
+// Consistency model (ese-format/checkpoint-and-backup.md §3, §5): a backup
+// copies each database file page by page while writers go on, then the log
+// generations from the checkpoint at backup start to a generation closed by
+// a forced rollover at the end. Pages on disk change only when a checkpoint
+// writes them; BackupSession excludes those writes while it reads a range,
+// so no copied page is torn, and replaying the copied logs from the start
+// generation makes every copied page current (dbtime rule).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "esekit/engine/instance.h"
+#include "esekit/format/database_header.h"
+#include "esekit/format/status.h"
+#include "esekit/format/types.h"
+
+namespace esekit::engine {
+
+struct BackupDatabaseInfo {
+  std::filesystem::path path;
+  uint8_t dbid = 0;
+  uint32_t pageSize = 0;
+};
+
+// At most one per instance (JET_errBackupInProgress for a second).
+class BackupSession {
+ public:
+  // Starts a backup: fails with BackupInProgress while another runs, and
+  // TermInProgress after shutdown. While it lives, log generations at or
+  // after startGeneration() are never deleted (circular logging included).
+  static Result<std::unique_ptr<BackupSession>> begin(Instance& instance);
+  ~BackupSession();  // ends the backup (no truncation, no header change)
+
+  // The first generation a restore of this backup needs: the checkpoint's
+  // at begin().
+  int32_t startGeneration() const;
+  LogPosition checkpointAtStart() const;
+  bool circularLogging() const;
+  const Signature& logSignature() const;
+  const std::filesystem::path& logDirectory() const;
+  const std::string& baseName() const;
+  std::vector<BackupDatabaseInfo> databases() const;
+
+  // Reads `count` pages starting at file offset `offset` (page-size aligned,
+  // header pages included) of an attached database into `out` while no
+  // checkpoint writes that file. Short at end of file.
+  Result<size_t> readDatabase(const BackupDatabaseInfo& database, uint64_t offset, std::span<uint8_t> out);
+  Result<uint64_t> databaseFileSize(const BackupDatabaseInfo& database);
+
+  // Ends the current generation (log-format.md §8) so the backup's last
+  // generation is complete; returns the last finished generation.
+  Result<int32_t> rollLog();
+  int32_t currentGeneration() const;
+
+  // After a successful backup: deletes generations < `before` (clamped to the
+  // checkpoint's generation, never one a recovery would still need).
+  Status truncateLogs(int32_t before);
+  // Records the backup in every attached database's header (database-header.md §7)
+  // and logs a Backup2 Update record.
+  enum class Slot { Full, Incremental, Copy, Differential };
+  Status recordInHeaders(Slot slot, const BackupInfo& info);
+
+ private:
+  struct State;
+  explicit BackupSession(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace esekit::engine
