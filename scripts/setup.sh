@@ -8,6 +8,7 @@ packages=(
   clang libclang-rt-14-dev                    # libFuzzer + sanitizer runtimes for fuzz/
   libzstd-dev libxxhash-dev libroaring-dev    # compression, hashes, page bitmaps
   doctest-dev libbenchmark-dev libcli11-dev   # tests, bench/, the esekit CLI
+  libsqlite3-dev liblmdb-dev                 # bench/: engines esekit is measured against
   libesedb-utils python3-impacket             # independent ESE readers used by tests
   python3 zstd
 )

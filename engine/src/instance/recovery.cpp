@@ -298,7 +298,8 @@ Result<RecoveryOutcome> runRecovery(const RecoveryOptions& options, const Recove
   const auto checkpointPath = systemDirectory / (options.baseName + ".chk");
   std::optional<LogPosition> start;
   std::vector<AttachInfo> attachments;
-  auto checkpoint = log::readCheckpointFile(checkpointPath);
+  auto checkpoint = options.replayFromFirstLog ? Result<Checkpoint>(Status(JetError::CheckpointFileNotFound, "ignored"))
+                                               : log::readCheckpointFile(checkpointPath);
   if (checkpoint.isOk()) {
     start = checkpoint->checkpoint;
     if (checkpoint->hasAttachList()) {
@@ -351,7 +352,11 @@ Result<RecoveryOutcome> runRecovery(const RecoveryOptions& options, const Recove
   const bool cleanEnd = !stoppedEarly && tail.cleanEnd;
   const bool needed = !cleanEnd || replay.hasOpenSessions() || replay.report.pagesRedone > 0;
 
-  if (!options.continueLog || stoppedEarly) {
+  if (!needed && !stoppedEarly) {
+    outcome.report = replay.report;
+    outcome.report.end = tail.end;
+    if (!options.continueLog) return outcome;
+  } else if (!options.continueLog || stoppedEarly) {
     ESEKIT_RETURN_IF_ERROR(replay.undo(nullptr));
     ESEKIT_RETURN_IF_ERROR(replay.finish(nullptr, stoppedEarly ? lastPosition : tail.end));
     outcome.report = replay.report;
@@ -366,7 +371,7 @@ Result<RecoveryOutcome> runRecovery(const RecoveryOptions& options, const Recove
   EngineLog& stream = *outcome.log;
   outcome.report = replay.report;
   outcome.report.end = tail.end;
-  if (!needed && !replay.hasDatabases()) return outcome;
+  if (!needed) return outcome;  // the log ended clean: nothing to redo or undo, change nothing
   sink.target = &stream;
   ESEKIT_RETURN_IF_ERROR(replay.undo(&stream));
   ESEKIT_RETURN_IF_ERROR(replay.finish(&stream, LogPosition{}));

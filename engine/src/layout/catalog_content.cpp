@@ -14,39 +14,56 @@ namespace {
 
 constexpr uint32_t kUserTableFlags = 0;
 constexpr uint32_t kBinaryColumnMost = 255;
-constexpr char kPrimaryIndexName[] = "PrimaryKey";
 
-void addUserTableRows(std::vector<CatalogRow>& rows, const UserTableEntry& t) {
+bool byKey(const TreeNode& a, const TreeNode& b) { return keys::compare(a.key, b.key) < 0; }
+
+}  // namespace
+
+std::vector<CatalogRow> userTableCatalogRows(const UserTableEntry& t) {
+  std::vector<CatalogRow> rows;
   rows.push_back(tableRow(t.objectId, t.name, t.rootPage, t.density, kUserTableFlags, t.primaryPages));
   rows.push_back(columnRow(t.objectId, kKeyColumnFid, "Key", record::ColumnType::Binary, kBinaryColumnMost, 0, 0));
   rows.push_back(columnRow(t.objectId, kValueColumnFid, "Value", record::ColumnType::LongBinary, 0, 0, 0));
   rows.push_back(indexRow(t.objectId, t.objectId, kPrimaryIndexName, t.rootPage, t.density, kIndexFlagsPrimary,
                           {kKeyColumnFid}));
+  if (t.keyMost != 0 && t.keyMost != keys::kDefaultKeyMost) rows.back().keyMost = t.keyMost;
   if (t.longValueObjectId != 0) rows.push_back(longValueRow(t.objectId, t.longValueObjectId, t.longValueRoot));
+  return rows;
 }
 
-bool byKey(const TreeNode& a, const TreeNode& b) { return keys::compare(a.key, b.key) < 0; }
+std::vector<ObjidEntry> userTableObjidEntries(const UserTableEntry& t) {
+  std::vector<ObjidEntry> entries{{t.objectId, t.objectId, kObjidTypeTable}};
+  if (t.longValueObjectId != 0) entries.push_back({t.longValueObjectId, t.objectId, kObjidTypeLongValue});
+  return entries;
+}
 
-}  // namespace
+Result<CatalogRowNodes> catalogRowNodes(const CatalogRow& row, bool largePage) {
+  auto record = encodeCatalogRow(row, largePage);
+  if (!record) return record.status().withContext("catalog row '" + row.name + "'");
+  CatalogRowNodes nodes;
+  nodes.primaryKey = catalogPrimaryKey(row);
+  nodes.record = std::move(*record);
+  nodes.nameKey = catalogNameKey(row);
+  nodes.rootObjectsKey = catalogRootObjectsKey(row);
+  return nodes;
+}
 
 Result<CatalogContent> buildCatalogContent(const std::vector<UserTableEntry>& tables, uint32_t objidsPage,
                                            uint32_t localesPage, bool largePage) {
   std::vector<CatalogRow> rows = systemCatalogRows(objidsPage, localesPage);
   std::vector<ObjidEntry> objids = systemObjidEntries();
   for (const UserTableEntry& t : tables) {
-    addUserTableRows(rows, t);
-    objids.push_back({t.objectId, t.objectId, kObjidTypeTable});
-    if (t.longValueObjectId != 0) objids.push_back({t.longValueObjectId, t.objectId, kObjidTypeLongValue});
+    for (CatalogRow& row : userTableCatalogRows(t)) rows.push_back(std::move(row));
+    for (const ObjidEntry& entry : userTableObjidEntries(t)) objids.push_back(entry);
   }
 
   CatalogContent content;
   for (const CatalogRow& row : rows) {
-    auto record = encodeCatalogRow(row, largePage);
-    if (!record) return record.status().withContext("catalog row '" + row.name + "'");
-    const std::vector<uint8_t> primary = catalogPrimaryKey(row);
-    content.nameIndex.push_back({catalogNameKey(row), primary});
-    if (auto rootKey = catalogRootObjectsKey(row)) content.rootObjectsIndex.push_back({std::move(*rootKey), primary});
-    content.catalog.push_back({primary, std::move(*record)});
+    auto nodes = catalogRowNodes(row, largePage);
+    if (!nodes) return nodes.status();
+    content.nameIndex.push_back({std::move(nodes->nameKey), nodes->primaryKey});
+    if (nodes->rootObjectsKey) content.rootObjectsIndex.push_back({std::move(*nodes->rootObjectsKey), nodes->primaryKey});
+    content.catalog.push_back({std::move(nodes->primaryKey), std::move(nodes->record)});
   }
   std::sort(content.catalog.begin(), content.catalog.end(), byKey);
   std::sort(content.nameIndex.begin(), content.nameIndex.end(), byKey);

@@ -14,11 +14,31 @@ void appendBigEndian32(std::vector<uint8_t>& out, uint32_t v) {
 
 }  // namespace
 
-std::vector<uint8_t> LongValueTree::lidKey(uint64_t lid) const {
+std::vector<uint8_t> longValueKey(uint64_t lid, LongValueIdWidth width) {
   std::vector<uint8_t> key;
-  if (width_ == LongValueIdWidth::Lid64) appendBigEndian32(key, static_cast<uint32_t>(lid >> 32));
+  if (width == LongValueIdWidth::Lid64) appendBigEndian32(key, static_cast<uint32_t>(lid >> 32));
   appendBigEndian32(key, static_cast<uint32_t>(lid));
   return key;
+}
+
+std::vector<uint8_t> longValueChunkKey(Bytes valueKey, uint32_t offset) {
+  std::vector<uint8_t> key(valueKey.begin(), valueKey.end());
+  appendBigEndian32(key, offset);
+  return key;
+}
+
+std::vector<uint8_t> longValueRootData(uint32_t referenceCount, uint32_t size) {
+  std::vector<uint8_t> data(8);
+  storeLittleEndian<uint32_t>(data.data(), referenceCount);
+  storeLittleEndian<uint32_t>(data.data() + 4, size);
+  return data;
+}
+
+std::vector<uint8_t> longValueReference(uint64_t lid, LongValueIdWidth width) {
+  std::vector<uint8_t> reference(width == LongValueIdWidth::Lid64 ? 8 : 4);
+  if (width == LongValueIdWidth::Lid64) storeLittleEndian<uint64_t>(reference.data(), lid);
+  else storeLittleEndian<uint32_t>(reference.data(), static_cast<uint32_t>(lid));
+  return reference;
 }
 
 Result<std::vector<uint8_t>> LongValueTree::add(Bytes value) {
@@ -30,30 +50,20 @@ Result<std::vector<uint8_t>> LongValueTree::add(Bytes value) {
     lid = kFirstLid32 + values_;
   }
   ++values_;
-  const std::vector<uint8_t> key = lidKey(lid);
+  const std::vector<uint8_t> key = longValueKey(lid, width_);
 
   roots_.push_back(nodes_.size());
-  TreeNode root;
-  root.key = key;
-  root.data.resize(8);
-  storeLittleEndian<uint32_t>(root.data.data(), kReferenceCount);
-  storeLittleEndian<uint32_t>(root.data.data() + 4, static_cast<uint32_t>(value.size()));
-  nodes_.push_back(std::move(root));
+  nodes_.push_back({key, longValueRootData(kReferenceCount, static_cast<uint32_t>(value.size()))});
   // Every chunk but the last holds exactly chunkSize logical bytes (§8.2).
   for (size_t offset = 0; offset < value.size(); offset += chunkSize_) {
     TreeNode chunk;
-    chunk.key = key;
-    appendBigEndian32(chunk.key, static_cast<uint32_t>(offset));
+    chunk.key = longValueChunkKey(key, static_cast<uint32_t>(offset));
     const size_t size = std::min<size_t>(chunkSize_, value.size() - offset);
     chunk.data.assign(value.begin() + static_cast<std::ptrdiff_t>(offset),
                       value.begin() + static_cast<std::ptrdiff_t>(offset + size));
     nodes_.push_back(std::move(chunk));
   }
-
-  std::vector<uint8_t> reference(width_ == LongValueIdWidth::Lid64 ? 8 : 4);
-  if (width_ == LongValueIdWidth::Lid64) storeLittleEndian<uint64_t>(reference.data(), lid);
-  else storeLittleEndian<uint32_t>(reference.data(), static_cast<uint32_t>(lid));
-  return reference;
+  return longValueReference(lid, width_);
 }
 
 std::vector<PlannedPage> LongValueTree::oneChunkPerPage() const {

@@ -17,6 +17,16 @@ inline constexpr uint64_t kFirstLid64 = 0x8000000080000001ull;
 inline constexpr uint32_t kFirstLid32 = 1;
 inline constexpr uint32_t kLastLid32 = 0x7FFFFEFF;
 
+// Node layout shared by the bulk writer and the engine's table store (§8.1, §8.2).
+// A value's key: its LID big-endian (4 or 8 bytes).
+std::vector<uint8_t> longValueKey(uint64_t lid, LongValueIdWidth width);
+// A chunk's key: the value's key, then the chunk's logical offset big-endian.
+std::vector<uint8_t> longValueChunkKey(Bytes valueKey, uint32_t offset);
+// LVROOT: reference count, total size (both little-endian).
+std::vector<uint8_t> longValueRootData(uint32_t referenceCount, uint32_t size);
+// The LID as the record holds it (little-endian, 4 or 8 bytes, §8.4).
+std::vector<uint8_t> longValueReference(uint64_t lid, LongValueIdWidth width);
+
 class LongValueTree {
  public:
   LongValueTree(uint32_t chunkSize, LongValueIdWidth width) : chunkSize_(chunkSize), width_(width) {}
@@ -35,8 +45,6 @@ class LongValueTree {
   std::vector<PlannedPage> oneChunkPerPage() const;
 
  private:
-  std::vector<uint8_t> lidKey(uint64_t lid) const;
-
   uint32_t chunkSize_;
   LongValueIdWidth width_;
   size_t values_ = 0;

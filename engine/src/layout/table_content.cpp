@@ -32,6 +32,17 @@ Status validateTableName(const std::string& name) {
   return Status::ok();
 }
 
+Result<std::vector<uint8_t>> buildUserRecord(Bytes key, std::optional<Bytes> value, bool separated, bool largePage) {
+  record::RecordBuilder builder;
+  builder.setVariable(static_cast<uint8_t>(kKeyColumnFid), key);
+  if (value) {
+    const uint8_t header = separated ? record::tagged_header::kLongValue | record::tagged_header::kSeparated
+                                     : record::tagged_header::kLongValue;
+    builder.setTagged(kValueColumnFid, *value, header);
+  }
+  return builder.build(largePage);
+}
+
 Result<TableContent> buildTableContent(const TableContents& table, uint32_t pageSize, LongValueIdWidth lidWidth) {
   const bool large = page::isLargePage(pageSize);
   LongValueTree longValues(engine::longValueChunkSize(pageSize), lidWidth);
@@ -53,23 +64,24 @@ Result<TableContent> buildTableContent(const TableContents& table, uint32_t page
     if (!content.rows.empty() && keys::compare(content.rows.back().key, node.key) >= 0)
       return Status(JetError::KeyDuplicate, where(table, i) + ": key equals the previous row's after truncation to 255 key bytes");
 
-    record::RecordBuilder builder;
-    builder.setVariable(static_cast<uint8_t>(kKeyColumnFid), row.key);
+    std::optional<Bytes> stored = row.value;
+    std::vector<uint8_t> lid;
+    bool separated = false;
     if (row.value) {
       const Bytes value = *row.value;
       if (value.size() > kLargestLongValue)
         return Status(JetError::InvalidParameter, where(table, i) + ": value of " + std::to_string(value.size()) +
                                                       " bytes exceeds the LongBinary maximum");
-      if (value.size() <= kLargestIntrinsicValue) {
-        builder.setTagged(kValueColumnFid, value, record::tagged_header::kLongValue);
-      } else {
-        auto lid = longValues.add(value);
-        if (!lid) return lid.status().withContext(where(table, i));
-        builder.setTagged(kValueColumnFid, *lid, record::tagged_header::kLongValue | record::tagged_header::kSeparated);
+      if (value.size() > kLargestIntrinsicValue) {
+        auto added = longValues.add(value);
+        if (!added) return added.status().withContext(where(table, i));
+        lid = std::move(*added);
+        stored = Bytes(lid);
+        separated = true;
         ++content.separatedValues;
       }
     }
-    auto record = builder.build(large);
+    auto record = buildUserRecord(row.key, stored, separated, large);
     if (!record) return record.status().withContext(where(table, i));
     node.data = std::move(*record);
     content.rows.push_back(std::move(node));

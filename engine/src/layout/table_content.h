@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,11 @@ struct TableContent {
 // JET table-name rules: 1..64 printable ASCII characters, no leading space,
 // none of ! . [ ] (InvalidName).
 Status validateTableName(const std::string& name);
+
+// A user-table record (§2): Key in the variable column, Value (when not
+// NULL) in the tagged column as a long-value column, either the value itself
+// (intrinsic) or, when `separated`, the LID reference of §8.4.
+Result<std::vector<uint8_t>> buildUserRecord(Bytes key, std::optional<Bytes> value, bool separated, bool largePage);
 
 // Builds the nodes for `table`'s rows. Errors: InvalidParameter (order, sizes),
 // KeyDuplicate (keys equal after normalization).

@@ -72,13 +72,22 @@ Result<LogRecordBody> decodeDatabaseRecord(RecordReader& r) {
       a.lgposAttach = LogPosition::parse(r.view(), 6);
       a.lgposConsistent = LogPosition::parse(r.view(), 14);
       a.signDb = Signature::parse(r.view(), 22);
+      r.take(45);
+      a.trailing = r.take(r.u32(1) - 45);
       return LogRecordBody(a);
     }
     case T::SetDbVersion:
       return LogRecordBody(SetDbVersionRecord{r.u8(1), r.u32(2), r.u32(6), r.u32(10)});
     case T::ExtendDB:
+    {
       ESEKIT_RETURN_IF_ERROR(checkIgnorableSize(r, 5));
-      return LogRecordBody(ExtendDatabaseRecord{r.u8(5), r.u32(6)});
+      ExtendDatabaseRecord e;
+      e.dbid = r.u8(5);
+      e.pgnoLast = r.u32(6);
+      r.take(5);
+      e.trailing = r.take(r.u32(1) - 5);
+      return LogRecordBody(e);
+    }
     case T::ShrinkDB:
     case T::ShrinkDB2:
     case T::ShrinkDB3: {
@@ -95,10 +104,26 @@ Result<LogRecordBody> decodeDatabaseRecord(RecordReader& r) {
       return LogRecordBody(e);
     }
     case T::FreeFDP:
+    {
       ESEKIT_RETURN_IF_ERROR(checkIgnorableSize(r, 10));
-      return LogRecordBody(FreeFdpRecord{r.u8(5), r.u32(6), r.u32(10), r.u8(14)});
+      FreeFdpRecord f;
+      f.dbid = r.u8(5);
+      f.pgnoFDP = r.u32(6);
+      f.trxCommitted = r.u32(10);
+      f.fdpType = r.u8(14);
+      r.take(10);
+      f.trailing = r.take(r.u32(1) - 10);
+      return LogRecordBody(f);
+    }
     case T::PagePatchRequest:
-      return LogRecordBody(PagePatchRequestRecord{r.u8(1), r.u32(2), r.i64(6)});
+    {
+      PagePatchRequestRecord p;
+      p.dbid = r.u8(1);
+      p.pgno = r.u32(2);
+      p.dbtime = r.i64(6);
+      p.reserved = r.view().slice(14, 32);
+      return LogRecordBody(p);
+    }
     case T::ScanCheck: {
       // Legacy layout: dbid 5, pgno 6, two unused dbtimes at 10/18, then the
       // page dbtime ("before") at 26, the current dbtime ("after") at 34 and
@@ -111,6 +136,9 @@ Result<LogRecordBody> decodeDatabaseRecord(RecordReader& r) {
       s.dbtimePage = r.i64(26);
       s.dbtimeCurrent = r.i64(34);
       s.checksum = r.u16(42);
+      s.legacyUnused = r.view().slice(10, 16);
+      r.take(39);
+      s.trailing = r.take(r.u32(1) - 39);
       return LogRecordBody(s);
     }
     case T::ScanCheck2: {

@@ -59,6 +59,7 @@ Result<LogRecordBody> decodeLifecycleRecord(RecordReader& r) {
     case T::Backup: {
       LegacyBackupRecord b;
       b.backupType = r.u8(1);
+      b.reserved = r.u8(2);
       b.path.raw = r.take(r.u16(3));
       return LogRecordBody(b);
     }

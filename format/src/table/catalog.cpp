@@ -65,62 +65,99 @@ const Table* Catalog::find(std::string_view name) const {
   return nullptr;
 }
 
-Result<Catalog> readCatalog(const DatabaseImage& db) {
-  Catalog catalog;
-  const bool large = page::isLargePage(db.pageSize);
-  Status status = walkLeaves(db, kCatalogRoot, kCatalogObjectId, [&](const page::Node& node, uint32_t pgno) -> Status {
-    if (node.deleted()) return Status::ok();
-    auto row = record::parseRecord(node.data, large);
-    if (!row) return row.status().withContext("catalog page " + std::to_string(pgno) + " node " + std::to_string(node.tag));
-    const auto objidTable = readFixed(*row, ObjidTable);
-    const auto type = readFixed(*row, Type);
-    const auto id = readFixed(*row, Id);
-    if (!objidTable || !type || !id)
-      return Status(JetError::DatabaseCorrupted, "catalog page " + std::to_string(pgno) + " node " +
-                                                     std::to_string(node.tag) + ": row lacks ObjidTable/Type/Id");
-    std::string name;
-    if (auto bytes = row->variable(kNameFid)) name.assign(bytes->begin(), bytes->end());
-    const uint32_t coltypOrPgno = readFixed(*row, ColtypOrPgnoFDP).value_or(0);
-    const uint32_t flags = readFixed(*row, Flags).value_or(0);
+namespace {
 
-    if (*type == TableRow) {
-      Table table;
-      table.name = name;
-      table.objectId = *objidTable;
-      table.rootPage = coltypOrPgno;
-      table.flags = flags;
-      table.longValueChunkSize = readFixed(*row, LVChunkMax).value_or(0);
-      catalog.tables.push_back(std::move(table));
-      return Status::ok();
+constexpr uint8_t kKeyMostFid = 11;
+constexpr uint8_t kKeyFieldIdsFid = 132;
+constexpr uint32_t kIndexFourByteSegments = 0x00010000;  // IDXFLAG bit 0x0001 in the high word (§5.3)
+
+// KeyFldIDs (§5.3): 4-byte elements (flags, reserved, FID) or old 2-byte signed FIDs.
+std::vector<IndexSegment> indexSegments(const std::vector<uint8_t>& raw, uint32_t flags) {
+  std::vector<IndexSegment> segments;
+  if (flags & kIndexFourByteSegments) {
+    for (size_t i = 0; i + 4 <= raw.size(); i += 4)
+      segments.push_back({loadLittleEndian<uint16_t>(raw.data() + i + 2), (raw[i] & 0x40) != 0});
+  } else {
+    for (size_t i = 0; i + 2 <= raw.size(); i += 2) {
+      const auto fid = static_cast<int16_t>(loadLittleEndian<uint16_t>(raw.data() + i));
+      segments.push_back({static_cast<uint16_t>(fid < 0 ? -fid : fid), fid < 0});
     }
-    // Rows of one table follow its table row (key order, §5.4).
-    if (catalog.tables.empty() || catalog.tables.back().objectId != *objidTable)
-      return Status(JetError::DatabaseCorrupted, "catalog row '" + name + "' of object " + std::to_string(*objidTable) +
-                                                     " does not follow its table row");
-    Table& table = catalog.tables.back();
-    if (*type == ColumnRow) {
-      Column column;
-      column.fid = static_cast<uint16_t>(*id);
-      column.name = name;
-      column.type = static_cast<record::ColumnType>(coltypOrPgno);
-      column.maxSize = readFixed(*row, SpaceUsage).value_or(0);
-      column.codePage = readFixed(*row, PagesOrLocale).value_or(0);
-      column.flags = flags;
-      column.recordOffset = static_cast<uint16_t>(readFixed(*row, RecordOffset).value_or(0));
-      table.columns.push_back(std::move(column));
-    } else if (*type == IndexRow) {
-      table.indexes.push_back({name, *id, coltypOrPgno, flags});
-    } else if (*type == LongValueRow) {
-      table.longValueRoot = coltypOrPgno;
-      table.longValueObjectId = *id;
-    }
+  }
+  return segments;
+}
+
+}  // namespace
+
+Result<CatalogRecord> parseCatalogRecord(Bytes record, bool largePage) {
+  auto row = record::parseRecord(record, largePage);
+  if (!row) return row.status();
+  const auto objidTable = readFixed(*row, ObjidTable);
+  const auto type = readFixed(*row, Type);
+  const auto id = readFixed(*row, Id);
+  if (!objidTable || !type || !id)
+    return Status(JetError::DatabaseCorrupted, "catalog row lacks ObjidTable/Type/Id");
+  CatalogRecord out;
+  out.objidTable = *objidTable;
+  out.type = static_cast<uint16_t>(*type);
+  out.id = *id;
+  out.coltypOrPgnoFdp = readFixed(*row, ColtypOrPgnoFDP).value_or(0);
+  out.spaceUsage = readFixed(*row, SpaceUsage).value_or(0);
+  out.flags = readFixed(*row, Flags).value_or(0);
+  out.pagesOrLocale = readFixed(*row, PagesOrLocale).value_or(0);
+  if (auto v = readFixed(*row, RecordOffset)) out.recordOffset = static_cast<uint16_t>(*v);
+  if (auto v = readFixed(*row, kKeyMostFid)) out.keyMost = static_cast<uint16_t>(*v);
+  if (auto v = readFixed(*row, LVChunkMax)) out.lvChunkMax = *v;
+  if (auto bytes = row->variable(kNameFid)) out.name.assign(bytes->begin(), bytes->end());
+  if (auto bytes = row->variable(kKeyFieldIdsFid)) out.keyFieldIds.assign(bytes->begin(), bytes->end());
+  return out;
+}
+
+Status CatalogBuilder::add(const CatalogRecord& row) {
+  if (row.type == TableRow) {
+    Table table;
+    table.name = row.name;
+    table.objectId = row.objidTable;
+    table.rootPage = row.coltypOrPgnoFdp;
+    table.flags = row.flags;
+    table.longValueChunkSize = row.lvChunkMax.value_or(0);
+    catalog_.tables.push_back(std::move(table));
     return Status::ok();
-  });
-  if (!status.isOk()) return status.withContext("catalog (MSysObjects)");
+  }
+  // Rows of one table follow its table row (key order, §5.4).
+  if (catalog_.tables.empty() || catalog_.tables.back().objectId != row.objidTable)
+    return Status(JetError::DatabaseCorrupted, "catalog row '" + row.name + "' of object " +
+                                                   std::to_string(row.objidTable) + " does not follow its table row");
+  Table& table = catalog_.tables.back();
+  if (row.type == ColumnRow) {
+    Column column;
+    column.fid = static_cast<uint16_t>(row.id);
+    column.name = row.name;
+    column.type = static_cast<record::ColumnType>(row.coltypOrPgnoFdp);
+    column.maxSize = row.spaceUsage;
+    column.codePage = row.pagesOrLocale;
+    column.flags = row.flags;
+    column.recordOffset = row.recordOffset.value_or(0);
+    table.columns.push_back(std::move(column));
+  } else if (row.type == IndexRow) {
+    Index index;
+    index.name = row.name;
+    index.objectId = row.id;
+    index.rootPage = row.coltypOrPgnoFdp;
+    index.flags = row.flags;
+    index.keyMost = row.keyMost.value_or(255);
+    index.segments = indexSegments(row.keyFieldIds, row.flags);
+    table.indexes.push_back(std::move(index));
+  } else if (row.type == LongValueRow) {
+    table.longValueRoot = row.coltypOrPgnoFdp;
+    table.longValueObjectId = row.id;
+  }
+  return Status::ok();
+}
 
+Catalog CatalogBuilder::finish() {
   // Fixed-column slots: the catalog's own rows say 4 (fixed up at open, §5.2);
   // compute every table's offsets from the sizes when the stored ones are not usable.
-  for (Table& table : catalog.tables) {
+  for (Table& table : catalog_.tables) {
     std::sort(table.columns.begin(), table.columns.end(), [](const Column& a, const Column& b) { return a.fid < b.fid; });
     uint32_t offset = 4;
     bool storedUsable = true;
@@ -139,7 +176,23 @@ Result<Catalog> readCatalog(const DatabaseImage& db) {
       offset += c.fixedSize();
     }
   }
-  return catalog;
+  Catalog out = std::move(catalog_);
+  catalog_ = Catalog();
+  return out;
+}
+
+Result<Catalog> readCatalog(const DatabaseImage& db) {
+  CatalogBuilder builder;
+  const bool large = page::isLargePage(db.pageSize);
+  Status status = walkLeaves(db, kCatalogRoot, kCatalogObjectId, [&](const page::Node& node, uint32_t pgno) -> Status {
+    if (node.deleted()) return Status::ok();
+    const std::string where = "catalog page " + std::to_string(pgno) + " node " + std::to_string(node.tag);
+    auto row = parseCatalogRecord(node.data, large);
+    if (!row) return row.status().withContext(where);
+    return builder.add(*row).withContext(where);
+  });
+  if (!status.isOk()) return status.withContext("catalog (MSysObjects)");
+  return builder.finish();
 }
 
 }  // namespace esekit::table

@@ -40,6 +40,10 @@ struct RecoveryOptions {
   // Logged database path -> file to recover. Default: the logged path itself.
   std::function<std::filesystem::path(const std::string& loggedPath)> locate;
   bool continueLog = true;
+  // Replay every generation present, ignoring the checkpoint (checks that
+  // the databases already hold everything: on a clean database no page
+  // needs redo).
+  bool replayFromFirstLog = false;
   // Stop after the last record of this generation (point in time).
   std::optional<int32_t> stopAfterGeneration;
   // Page cache for recovery, bytes.

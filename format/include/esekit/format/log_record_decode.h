@@ -354,6 +354,7 @@ struct ReAttachRecord {  // ignorable 72
   LogPosition lgposAttach;
   LogPosition lgposConsistent;
   Signature signDb;
+  Bytes trailing;  // bytes cb covers beyond the 45 of this layout (normally none)
 };
 struct SetDbVersionRecord {
   uint8_t dbid = 0;
@@ -364,6 +365,7 @@ struct SetDbVersionRecord {
 struct ExtendDatabaseRecord {  // ignorable 68
   uint8_t dbid = 0;
   uint32_t pgnoLast = 0;
+  Bytes trailing;  // bytes cb covers beyond the 5 of this layout (none in real logs)
 };
 struct ShrinkDatabaseRecord {  // ShrinkDB, ShrinkDB2, ShrinkDB3
   uint8_t dbid = 0;
@@ -388,11 +390,13 @@ struct FreeFdpRecord {  // ignorable 74
   uint32_t pgnoFDP = 0;
   uint32_t trxCommitted = 0;
   uint8_t fdpType = 0;  // 1 table, 2 index
+  Bytes trailing;  // bytes cb covers beyond the 10 of this layout
 };
 struct PagePatchRequestRecord {
   uint8_t dbid = 0;
   uint32_t pgno = 0;
   int64_t dbtime = 0;
+  Bytes reserved;  // the 32 reserved bytes at offset 14; empty encodes as zeros
 };
 struct ScanCheckRecord {  // ScanCheck (ignorable 70, legacy) and ScanCheck2 (98)
   bool legacy = false;
@@ -402,6 +406,8 @@ struct ScanCheckRecord {  // ScanCheck (ignorable 70, legacy) and ScanCheck2 (98
   int64_t dbtimePage = 0;
   int64_t dbtimeCurrent = 0;
   uint32_t checksum = 0;       // 16-bit in the legacy record
+  Bytes legacyUnused;  // legacy: the 16 unused bytes at offset 10 (two dbtimes); empty encodes as zeros
+  Bytes trailing;      // legacy: bytes cb covers beyond the 39 of the layout
 };
 
 // ---------------------------------------------------------------------------
@@ -430,6 +436,7 @@ struct ExternalRestoreRecord {  // ExtRestore, ExtRestore2 (UTF-16)
 };
 struct LegacyBackupRecord {  // FullBackup, IncBackup, Backup (46)
   std::optional<uint8_t> backupType;  // Backup (46) only
+  uint8_t reserved = 0;               // Backup (46): byte 2
   LoggedPath path;
 };
 struct Backup2Record {

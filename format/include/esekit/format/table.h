@@ -46,11 +46,19 @@ struct Column {
   uint32_t fixedSize() const;
 };
 
+// One key segment of an index (KeyFldIDs, §5.3).
+struct IndexSegment {
+  uint16_t fid = 0;
+  bool descending = false;
+};
+
 struct Index {
   std::string name;
   uint32_t objectId = 0;
   uint32_t rootPage = 0;
   uint32_t flags = 0;
+  uint16_t keyMost = 255;             // KeyMost (§5.2: stored only when not 255)
+  std::vector<IndexSegment> segments; // key columns in key order
   bool primary() const { return (flags & 0x20) != 0; }
 };
 
@@ -76,6 +84,39 @@ struct Catalog {
 
 // Reads MSysObjects (pgno 4) using the catalog's own column rows (§5.2).
 Result<Catalog> readCatalog(const DatabaseImage& db);
+
+// One MSysObjects record decoded (§5.2): for readers that walk the catalog
+// B-tree themselves (the engine reads it through its page cache).
+struct CatalogRecord {
+  uint32_t objidTable = 0;
+  uint16_t type = 0;                 // §5.4: 1 table, 2 column, 3 index, 4 LV, 5 callback
+  uint32_t id = 0;
+  uint32_t coltypOrPgnoFdp = 0;
+  uint32_t spaceUsage = 0;
+  uint32_t flags = 0;
+  uint32_t pagesOrLocale = 0;
+  std::optional<uint16_t> recordOffset;
+  std::optional<uint16_t> keyMost;
+  std::optional<uint32_t> lvChunkMax;
+  std::string name;
+  std::vector<uint8_t> keyFieldIds;  // raw KeyFldIDs
+};
+// Errors: DatabaseCorrupted (record layout, or ObjidTable/Type/Id missing).
+Result<CatalogRecord> parseCatalogRecord(Bytes record, bool largePage);
+
+// Builds a Catalog from records given in catalog key order (a table's rows
+// follow its table row, §5.4): add() each, then finish().
+class CatalogBuilder {
+ public:
+  // DatabaseCorrupted when a row does not follow its table row.
+  Status add(const CatalogRecord& row);
+  // Sorts columns and computes fixed-column offsets where the stored ones
+  // are unusable (the catalog's own rows, §5.2).
+  Catalog finish();
+
+ private:
+  Catalog catalog_;
+};
 
 // A value read from a row: instances of one column (one for single-valued).
 struct ColumnValue {
