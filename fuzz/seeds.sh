@@ -29,6 +29,12 @@ case "$target" in
         n=$((n + 1))
       done
     done ;;
+  fuzz_integrity)
+    # header, shadow and the first 16 pages of the 4 KiB-page databases
+    find "$corpus" -type f \( -name '*.edb' -o -name '*.dat' -o -name '*.mdb' \) | sort | while read -r f; do
+      ps=$(od -An -tu4 -j236 -N4 "$f" | tr -d ' ')
+      [ "$ps" = 4096 ] && add "$f" $((18 * 4096))
+    done ;;
   fuzz_log_file|fuzz_log_record)
     find "$corpus" -type f \( -name '*.log' -o -name '*.jtx' \) | sort | awk "NR <= 20" | while read -r f; do add "$f" 262144; done ;;
   *) ;;

@@ -1,7 +1,13 @@
 // esekit command line: verify and dump ESE files (doc/cli.md).
 #include <CLI/CLI.hpp>
 
+#include "backup_command.h"
+#include "demo_command.h"
 #include "dump_command.h"
+#include "integrity_command.h"
+#include "recover_command.h"
+#include "restore_command.h"
+#include "validate_command.h"
 #include "verify_command.h"
 
 int main(int argc, char** argv) {
@@ -11,6 +17,12 @@ int main(int argc, char** argv) {
   int exitCode = 0;
   esekit::tools::addVerifyCommand(app, exitCode);
   esekit::tools::addDumpCommand(app, exitCode);
+  esekit::tools::addIntegrityCommand(app, exitCode);
+  esekit::tools::addDemoCommand(app, exitCode);
+  esekit::tools::addRecoverCommand(app, exitCode);
+  esekit::tools::addBackupCommand(app, exitCode);
+  esekit::tools::addRestoreCommand(app, exitCode);
+  esekit::tools::addValidateCommand(app, exitCode);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

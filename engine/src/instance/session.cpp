@@ -76,6 +76,7 @@ Status SessionImpl::commit(Durability durability) {
       const bool keepVersions = instance.hasOtherSnapshots();
       for (auto& [tablePointer, tableWrites] : writes) for (auto& [writeKey, write] : tableWrites) {
         TableImpl& table = *write.table;
+        if (!write.after && !write.existedBefore) continue;  // inserted and erased again: nothing to do
         if (table.deleted) return Status(JetError::ObjectNotFound, "table " + table.info.name + " was deleted");
         DatabaseImpl& database = table.database;
         std::unique_lock latch(database.latch);

@@ -331,7 +331,11 @@ Status LogWriter::Impl::startNew() {
   ESEKIT_RETURN_IF_ERROR(io::syncDirectory(options_.directory));
   segments_.emplace(generation, header_.headerSectors, header_.fileSectors);
   durable_ = segments_->end();
-  ESEKIT_RETURN_IF_ERROR(createReserves());
+  // Continuing after a crash on a full disk: recovery must still be able to
+  // finish in the space the current file has, so missing reserves are not
+  // an error here (the next start retries).
+  if (const Status reserves = createReserves(); !reserves.isOk() && reserves.code() != JetError::LogDiskFull)
+    return reserves;
   return prepareTemporary();
 }
 
@@ -402,7 +406,11 @@ Status LogWriter::Impl::startContinued(const LogStreamTail& tail) {
     ESEKIT_RETURN_IF_ERROR(zeroSectors(segments_->currentSector(), lastSector));
   }
   durable_ = segments_->end();
-  ESEKIT_RETURN_IF_ERROR(createReserves());
+  // Continuing after a crash on a full disk: recovery must still be able to
+  // finish in the space the current file has, so missing reserves are not
+  // an error here (the next start retries).
+  if (const Status reserves = createReserves(); !reserves.isOk() && reserves.code() != JetError::LogDiskFull)
+    return reserves;
   return prepareTemporary();
 }
 

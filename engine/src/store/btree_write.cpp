@@ -156,7 +156,7 @@ Status StoreImpl::logReplace(const TreeInfo& tree, PathStep& leaf, Bytes data, c
   NodePage p(leaf.page->bytes());
   const Bytes before = p.line(leaf.iline).data;
   const NodeRecordPrefix prefix = nodePrefix(tree, *leaf.page, leaf.iline, context);
-  auto diff = chooseReplaceDiff(before, data);
+  auto diff = chooseReplaceDiff(before, data, pageSize_);
   if (!diff) return diff.status();
   const LogRecord record =
       *diff ? makeReplaceDiff(prefix, (*diff)->stream, (*diff)->diff2, static_cast<uint16_t>(before.size()),
@@ -200,9 +200,10 @@ Status StoreImpl::eraseNode(const TreeInfo& tree, Bytes key, const OperationCont
     return Status(JetError::RecordNotFound, path().string() + ": no such key in the tree at page " +
                                                 std::to_string(tree.root.rootPage));
   // Applied at commit: the node goes at once (no flag-delete / cleanup pair).
-  OperationContext physical = context;
-  physical.versioned = false;
-  const LogRecord record = makeDelete(nodePrefix(tree, *leaf.page, leaf.iline, physical));
+  // Deviation from ESE, whose Delete is never versioned: ours carries the
+  // versioned flag of the user change so that recovery undoes it (re-inserts
+  // the node from the before-image) when its transaction has no commit.
+  const LogRecord record = makeDelete(nodePrefix(tree, *leaf.page, leaf.iline, context));
   auto position = log(record);
   if (!position) return position.status();
   ESEKIT_RETURN_IF_ERROR(applyDelete(p, *record.as<NodeOperationRecord>()));

@@ -7,6 +7,11 @@
 #include <string>
 
 #include "esekit/format/log_record_encode.h"
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "store/page_operations.h"
 #include "store/store_impl.h"
 
@@ -182,6 +187,17 @@ Status StoreImpl::extendDatabase(uint32_t atLeast, const OperationContext& conte
   if (newLast >= 0x7FEFFFFFu || newLast < ownedLast_)
     return Status(JetError::DiskFull, path().string() + ": the database cannot grow past page " +
                                           std::to_string(ownedLast_));
+  // Reserve the disk space now (ESE extends the file when it extends the
+  // database): a full disk then fails this operation cleanly, before anything
+  // is logged, and a later flush or shutdown never needs new space.
+  const uint64_t wanted = page::fileOffsetOfPage(newLast, pageSize_) + pageSize_;
+  const uint64_t have = page::fileOffsetOfPage(ownedLast_, pageSize_) + pageSize_;
+  if (const int error = ::posix_fallocate(cache_->fd(), static_cast<off_t>(have), static_cast<off_t>(wanted - have));
+      error != 0 && error != EOPNOTSUPP && error != EINVAL) {
+    return Status(error == ENOSPC ? JetError::DiskFull : JetError::DiskIO,
+                  path().string() + ": cannot extend the database to page " + std::to_string(newLast) + ": " +
+                      std::strerror(error));
+  }
   auto position = log(makeExtendDatabase(options_.dbid, newLast));
   if (!position) return position.status();
   ownedLast_ = newLast;

@@ -72,6 +72,8 @@ class StoreImpl final : public DatabaseStore {
   Status initializeAfterOpen();
 
  private:
+  friend class WindowsRedo;  // redo of real Windows logs (redo_windows.h)
+
   // --- reads ---
   Result<PageHandle> page(uint32_t pgno, uint32_t objectId);
   // Descends to the leaf for `key`; each step records its page and chosen node.

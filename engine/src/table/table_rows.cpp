@@ -63,7 +63,7 @@ Result<const TableState*> TableStoreImpl::readable(const TableInfo& table) const
 Result<TableState*> TableStoreImpl::writable(const TableInfo& table) {
   auto state = readable(table);
   if (!state) return state.status();
-  return const_cast<TableState*>(*state);
+  return &tables_.at(table.objectId);
 }
 
 Result<std::vector<uint8_t>> TableStoreImpl::normalizedKey(const TableState& state, Bytes key) const {

@@ -1,5 +1,6 @@
 // 8.4000.x record walk: NOP fill, fragment reassembly and the torn-tail
 // rules of ese-format/log-format.md §5.2.
+#include <algorithm>
 #include <memory>
 
 #include "log/log_scan_internal.h"
@@ -153,8 +154,11 @@ Status SegmentWalker::walkSegment(uint32_t isec, Bytes segment) {
     if (typeByte == static_cast<uint8_t>(LogRecordType::FragmentBegin)) {
       const uint32_t total = loadLittleEndian<uint32_t>(rest.data() + 1);
       const uint32_t piece = loadLittleEndian<uint16_t>(rest.data() + 5);
-      // The whole record must fit in the segments that remain: bounds the allocation.
-      const uint64_t room = uint64_t{scan_.lastDataSector - isec + 1} * kSegmentSize;
+      // The whole record must fit in the file's remaining data sectors: bounds
+      // the allocation. (Not only in the valid ones: a crash can leave the
+      // log ending inside the record, a torn tail that run() discards.)
+      const uint32_t lastFileDataSector = scan_.header.fileSectors >= 2 ? scan_.header.fileSectors - 2u : 0u;
+      const uint64_t room = uint64_t{std::max(lastFileDataSector, isec) - isec + 1} * kSegmentSize;
       if (total <= piece || total > room)
         return corrupt(isec, ib, "FragmentBegin total size " + std::to_string(total) + " is impossible (piece " +
                                      std::to_string(piece) + ", " + std::to_string(room) + " bytes of log left)");

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "esekit/engine/instance.h"
@@ -29,11 +31,18 @@ struct BackupDatabaseInfo {
 };
 
 // At most one per instance (JET_errBackupInProgress for a second).
+//
+// Every Backup2 record the protocol needs is logged here (log-records.md
+// §3.8): Begin at begin(), PrepareLogs at rollLog(), Truncate at
+// truncateLogs(), Update per database at recordInHeaders(), Abort at
+// abort(). None of them changes a page; recovery ignores them.
 class BackupSession {
  public:
-  // Starts a backup: fails with BackupInProgress while another runs, and
-  // TermInProgress after shutdown. While it lives, log generations at or
-  // after startGeneration() are never deleted (circular logging included).
+  // Starts a backup: fails with BackupInProgress while another runs,
+  // TermInProgress after shutdown, LoggingDisabled without a log stream.
+  // Logs Backup2 Begin; its position is mark(). While the session lives,
+  // log generations at or after startGeneration() are never deleted
+  // (circular logging included) and no database can be detached.
   static Result<std::unique_ptr<BackupSession>> begin(Instance& instance);
   ~BackupSession();  // ends the backup (no truncation, no header change)
 
@@ -41,11 +50,18 @@ class BackupSession {
   // at begin().
   int32_t startGeneration() const;
   LogPosition checkpointAtStart() const;
+  // The Backup2 Begin record (the full backup's BKINFO lgposMark) and its time.
+  LogPosition mark() const;
+  LogTime markTime() const;
   bool circularLogging() const;
   const Signature& logSignature() const;
   const std::filesystem::path& logDirectory() const;
   const std::string& baseName() const;
+  uint32_t logFileSize() const;
   std::vector<BackupDatabaseInfo> databases() const;
+  // The database's header as the engine holds it now (the on-disk copy may
+  // be in the middle of a rewrite).
+  Result<DatabaseHeader> databaseHeader(const BackupDatabaseInfo& database) const;
 
   // Reads `count` pages starting at file offset `offset` (page-size aligned,
   // header pages included) of an attached database into `out` while no
@@ -53,18 +69,31 @@ class BackupSession {
   Result<size_t> readDatabase(const BackupDatabaseInfo& database, uint64_t offset, std::span<uint8_t> out);
   Result<uint64_t> databaseFileSize(const BackupDatabaseInfo& database);
 
-  // Ends the current generation (log-format.md §8) so the backup's last
-  // generation is complete; returns the last finished generation.
+  // Logs Backup2 PrepareLogs (prepareLogsMark()), then ends the current
+  // generation (log-format.md §8) so the backup's last generation is
+  // complete; returns the last finished generation.
   Result<int32_t> rollLog();
+  LogPosition prepareLogsMark() const;
+  LogTime prepareLogsTime() const;
   int32_t currentGeneration() const;
+  // The instance's checkpoint generation now.
+  int32_t checkpointGeneration() const;
 
-  // After a successful backup: deletes generations < `before` (clamped to the
-  // checkpoint's generation, never one a recovery would still need).
-  Status truncateLogs(int32_t before);
-  // Records the backup in every attached database's header (database-header.md §7)
-  // and logs a Backup2 Update record.
+  // After a successful backup: deletes generations < `before`, clamped to
+  // the checkpoint's generation (never one a recovery would still need; a
+  // running transaction has no log records before its commit, so the
+  // checkpoint is the only bound). Logs Backup2 Truncate [lowest, limit).
+  // Returns the limit actually used.
+  Result<int32_t> truncateLogs(int32_t before);
+  // Records the backup in the headers of the databases `dbids` (all attached
+  // ones when empty) following database-header.md §7: the slot is
+  // overwritten only when its lgposMark is not newer than info.mark; a Full
+  // update clears the Incremental/Differential slots and bkinfoSnapshotCur.
+  // Logs a Backup2 Update record per database.
   enum class Slot { Full, Incremental, Copy, Differential };
-  Status recordInHeaders(Slot slot, const BackupInfo& info);
+  Status recordInHeaders(Slot slot, const BackupInfo& info, const std::vector<uint8_t>& dbids = {});
+  // Logs Backup2 Abort (best effort; nothing else changes).
+  void abort();
 
  private:
   struct State;

@@ -44,10 +44,11 @@ class LogSegmentWriter {
 
   // Continues a file whose records end at `end` (ib in 40..4096; see
   // LogStreamTail): `partialSegment` is the image of sector end.sector (only
-  // bytes 40..end.ib are used; its header is rebuilt) and is ignored when
-  // end.ib is 40 or 4096. `segmentStart` becomes the partial segment's
-  // logtimeSegmentStart when the image has none. `accumulatedBefore` is the
-  // XOR of the checksums of the segments before end.sector.
+  // bytes 40..end.ib and its logtimeSegmentStart are used; the rest of its
+  // header is rebuilt) and is ignored when end.ib is 40 or 4096 (no partial
+  // segment to keep). `accumulatedBefore` is the
+  // XOR of the checksums of the segments that stay as they are: those before
+  // end.sector, plus end.sector itself when end.ib == 4096.
   // InvalidParameter when `end` is outside the data sectors or of another generation.
   static Result<LogSegmentWriter> resume(int32_t generation, uint16_t headerSectors, uint16_t fileSectors,
                                          LogPosition end, Bytes partialSegment, uint64_t accumulatedBefore);
