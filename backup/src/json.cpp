@@ -80,7 +80,7 @@ class Parser {
       skipSpace();
       Value value;
       ESEKIT_RETURN_IF_ERROR(parseValue(value, depth + 1));
-      out.members.emplace_back(std::move(name), std::move(value));
+      out.members.push_back(Value::Member{std::move(name), std::move(value)});
       skipSpace();
       if (consume("}")) return Status();
       if (!consume(",")) return error("expected ',' or '}'");

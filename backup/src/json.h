@@ -22,11 +22,19 @@ struct Value {
   bool boolean = false;
   std::string text;  // String: the decoded string; Number: the literal as written
   std::vector<Value> items;                            // Array
-  std::vector<std::pair<std::string, Value>> members;  // Object, in document order
+  struct Member;
+  std::vector<Member> members;  // Object, in document order
 
   const Value* find(std::string_view name) const;
   std::optional<int64_t> asInt() const;
   std::optional<uint64_t> asUnsigned() const;
+};
+
+// Declared out of line: std::pair<std::string, Value> inside Value needs
+// Value complete, which clang (rightly) refuses.
+struct Value::Member {
+  std::string name;
+  Value value;
 };
 
 // Parses one JSON value (surrounding whitespace allowed). Errors:
