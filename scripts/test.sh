@@ -10,7 +10,7 @@ build=build
 flags=(-DCMAKE_BUILD_TYPE=Release)
 if [ "${1:-}" = "--sanitize" ]; then
   build=build-asan
-  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DESEKIT_SANITIZE=ON -DESEKIT_BENCH=OFF)
+  flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DESEKIT_SANITIZE=ON)  # bench/ compiles too
 fi
 jobs=$(nproc)
 cmake -S . -B "$build" -G Ninja "${flags[@]}" >/dev/null
