@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <regex>
+#include <cctype>
 
 #include "corpus.h"
 #include "e2e/engine_harness.h"
@@ -107,11 +107,16 @@ TableModel createDirty(const fs::path& root, uint32_t commits) {
 // edbXXXXX.log generations present (hex names, log-format.md §2).
 std::vector<std::pair<uint32_t, fs::path>> archivedLogs(const fs::path& dir) {
   std::vector<std::pair<uint32_t, fs::path>> logs;
-  const std::regex name("edb([0-9A-Fa-f]{5,8})\\.log");
   for (const auto& entry : fs::directory_iterator(dir)) {
-    std::smatch m;
+    // edb + 5..8 hex digits + .log (std::regex trips GCC 12's -Wmaybe-uninitialized under ASan)
     const std::string file = entry.path().filename().string();
-    if (std::regex_match(file, m, name)) logs.emplace_back(std::stoul(m[1].str(), nullptr, 16), entry.path());
+    if (file.size() < 12 || file.size() > 15 || file.compare(0, 3, "edb") != 0 ||
+        file.compare(file.size() - 4, 4, ".log") != 0)
+      continue;
+    const std::string digits = file.substr(3, file.size() - 7);
+    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+      continue;
+    logs.emplace_back(std::stoul(digits, nullptr, 16), entry.path());
   }
   std::sort(logs.begin(), logs.end());
   return logs;
