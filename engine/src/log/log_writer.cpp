@@ -2,6 +2,8 @@
 // logs. See log_writer.h for the protocol and ese-format/log-format.md §5.3, §8.
 #include "log/log_writer.h"
 
+#include "layout/writer_header.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -36,23 +38,8 @@ bool isDiskFull(const Status& status) {
 
 }  // namespace
 
-LogTime currentLogTime() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  LogTime t;
-  t.seconds = static_cast<uint8_t>(utc.tm_sec);
-  t.minutes = static_cast<uint8_t>(utc.tm_min);
-  t.hours = static_cast<uint8_t>(utc.tm_hour);
-  t.day = static_cast<uint8_t>(utc.tm_mday);
-  t.month = static_cast<uint8_t>(utc.tm_mon + 1);
-  t.yearSince1900 = static_cast<uint8_t>(utc.tm_year);
-  t.isUtc = true;
-  t.milliseconds = static_cast<uint16_t>(millis);
-  return t;
-}
+// One clock for database headers and logs (layout/writer_header.h).
+LogTime currentLogTime() { return layout::currentLogTime(); }
 
 Signature newLogSignature(const LogTime& created) {
   Signature signature;
