@@ -33,64 +33,13 @@
 #include "esekit/engine/database_writer.h"
 #include "esekit/format/table.h"
 #include "interop/database_fixtures.h"
+#include "interop/external_readers.h"
 
 using namespace esekit;
 namespace fs = std::filesystem;
+using namespace esekit::test::readers;
 
 namespace {
-
-bool underCi() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
-
-void readerMissing(const std::string& what) {
-  if (underCi()) {
-    FAIL("reader missing under CI=true: " << what);
-  } else {
-    MESSAGE("SKIPPED (reader not installed): " << what);
-  }
-}
-
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-int run(const std::string& command) {
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string readText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (;;) {
-    const size_t end = text.find(separator, start);
-    parts.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return parts;
-}
-
-std::optional<std::string> esedbexportTool() {
-  if (run("command -v esedbexport > /dev/null 2>&1") != 0) return std::nullopt;
-  return std::string("esedbexport");
-}
-
-// The interpreter that can import impacket (Debian's lives in /usr/bin).
-std::optional<std::string> impacketPython() {
-  for (const char* python : {"/usr/bin/python3", "python3"})
-    if (run(std::string(python) + " -c 'import impacket.ese' > /dev/null 2>&1") == 0) return std::string(python);
-  return std::nullopt;
-}
-
-fs::path interopScript() { return fs::path(__FILE__).parent_path() / "interop" / "read_with_impacket.py"; }
 
 fs::path writeFile(const fs::path& dir, const std::string& name, const std::vector<uint8_t>& bytes) {
   const fs::path path = dir / name;
@@ -98,56 +47,6 @@ fs::path writeFile(const fs::path& dir, const std::string& name, const std::vect
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   REQUIRE(out.good());
   return path;
-}
-
-// Runs esedbexport once on `database`; returns table name -> lines of its export file.
-std::map<std::string, std::vector<std::string>> exportDatabase(const fs::path& database) {
-  const fs::path dir = database.parent_path();
-  const std::string target = (dir / (database.stem().string() + "-x")).string();
-  fs::remove_all(target + ".export");
-  const int rc = run("esedbexport -t " + quote(target) + " " + quote(database.string()) + " > " +
-                     quote(target + ".log") + " 2>&1");
-  CHECK_MESSAGE(rc == 0, readText(target + ".log"));
-  fs::remove(target + ".log");
-  std::map<std::string, std::vector<std::string>> tables;
-  for (const auto& entry : fs::directory_iterator(target + ".export")) {
-    // Files are named <table>.<index>.
-    const std::string name = entry.path().filename().string();
-    std::vector<std::string> lines = split(readText(entry.path()), '\n');
-    if (!lines.empty() && lines.back().empty()) lines.pop_back();
-    tables[name.substr(0, name.rfind('.'))] = std::move(lines);
-  }
-  fs::remove_all(target + ".export");
-  return tables;
-}
-
-struct ImpacketResult {
-  std::string status;  // ok / error / missing
-  std::string detail;
-  std::vector<std::string> columns;
-  std::vector<std::vector<std::string>> rows;
-};
-
-ImpacketResult readWithImpacket(const std::string& python, const fs::path& database, const std::string& table,
-                                bool largePageShim) {
-  const fs::path out = database.parent_path() / (database.stem().string() + "-impacket.tsv");
-  run(python + " " + quote(interopScript().string()) + (largePageShim ? " --py3-large-page-shim " : " ") +
-      quote(database.string()) + " " + quote(table) + " > " + quote(out.string()) + " 2>&1");
-  ImpacketResult result;
-  for (const std::string& line : split(readText(out), '\n')) {
-    std::vector<std::string> fields = split(line, '\t');
-    if (fields[0] == "STATUS" && fields.size() >= 3) {
-      result.status = fields[1];
-      result.detail = fields[2];
-    } else if (fields[0] == "COLUMNS") {
-      result.columns.assign(fields.begin() + 1, fields.end());
-    } else if (fields[0] == "ROW") {
-      result.rows.emplace_back(fields.begin() + 1, fields.end());
-    }
-  }
-  if (result.status.empty()) result.detail = readText(out);
-  fs::remove(out);
-  return result;
 }
 
 engine::DatabaseWriterOptions optionsFor(uint32_t pageSize) {
@@ -243,7 +142,7 @@ std::vector<size_t> interopCounts(uint32_t pageSize) {
 }  // namespace
 
 TEST_CASE("esedbexport exports exactly the rows written, for every page size") {
-  if (!esedbexportTool()) return readerMissing("esedbexport (Debian package libesedb-utils)");
+  if (!esedbexportAvailable()) return readerMissing("esedbexport (Debian package libesedb-utils)");
   const fs::path dir = test::tempDir("writer-esedbexport");
   for (uint32_t pageSize : test::kAllPageSizes) {
     for (size_t count : interopCounts(pageSize)) {
@@ -268,7 +167,7 @@ TEST_CASE("esedbexport exports exactly the rows written, for every page size") {
 }
 
 TEST_CASE("esedbexport reads separated values back from LV trees it can navigate (OneChunkPerPage)") {
-  if (!esedbexportTool()) return readerMissing("esedbexport (Debian package libesedb-utils)");
+  if (!esedbexportAvailable()) return readerMissing("esedbexport (Debian package libesedb-utils)");
   const fs::path dir = test::tempDir("writer-esedbexport-lv");
   for (uint32_t pageSize : test::kAllPageSizes) {
     CAPTURE(pageSize);
@@ -299,7 +198,7 @@ TEST_CASE("esedbexport reads separated values back from LV trees it can navigate
 }
 
 TEST_CASE("the esedbexport LV limit holds for a Windows-made database too (text.edb, LID 2)") {
-  if (!esedbexportTool()) return readerMissing("esedbexport (Debian package libesedb-utils)");
+  if (!esedbexportAvailable()) return readerMissing("esedbexport (Debian package libesedb-utils)");
   auto path = test::corpusFile("dissect-esedb/text.edb");
   if (!path) return;
   const fs::path dir = test::tempDir("writer-esedbexport-corpus");

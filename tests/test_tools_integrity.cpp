@@ -104,7 +104,7 @@ TEST_CASE("a damaged database: exit 2, 'corrupt' with the problem's page, in tex
   const auto out = lines(text.out);
   REQUIRE(out.size() >= 2);
   CHECK(contains(out[0], damaged + ": corrupt: "));
-  CHECK(contains(text.out, "error JET_errDatabaseCorrupted (-1206) page "));
+  CHECK(contains(text.out, "error JET_errBadPageLink (-327) page "));
   CHECK(contains(text.out, "pgnoNext is 200"));
   // --quiet still shows it.
   CHECK(run({damaged}, false, true).out == text.out);
@@ -116,8 +116,8 @@ TEST_CASE("a damaged database: exit 2, 'corrupt' with the problem's page, in tex
   CHECK(tools::isValidJson(jsonLines[0]));
   CHECK(contains(jsonLines[0], "\"status\":\"corrupt\""));
   CHECK(contains(jsonLines[0], "\"ok\":false"));
-  CHECK(contains(jsonLines[0], "\"error\":\"JET_errDatabaseCorrupted\""));
-  CHECK(contains(jsonLines[0], "\"code\":-1206"));
+  CHECK(contains(jsonLines[0], "\"error\":\"JET_errBadPageLink\""));
+  CHECK(contains(jsonLines[0], "\"code\":-327"));
   CHECK(contains(jsonLines[0], "pgnoNext is 200"));
 }
 

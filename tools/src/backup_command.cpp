@@ -8,9 +8,8 @@
 
 #include "esekit/backup/backup.h"
 #include "esekit/engine/instance.h"
-#include "esekit/format/log_header.h"
+#include "instance_from_log.h"
 #include "json_writer.h"
-#include "mapped_file.h"
 #include "progress_bar.h"
 #include "verify_command.h"
 
@@ -31,30 +30,6 @@ void printError(std::ostream& out, bool json, const BackupCommandOptions& option
   }
 }
 
-// Instance options matching the existing stream (log-format.md §3 header fields).
-Result<engine::InstanceOptions> instanceOptions(const BackupCommandOptions& options) {
-  const fs::path logDirectory = options.logDirectory;
-  std::error_code error;
-  if (!fs::is_directory(logDirectory, error))
-    return Status(JetError::InvalidPath, logDirectory.string() + ": not a directory");
-  const fs::path current = logDirectory / (options.baseName + ".log");
-  if (!fs::exists(current, error))
-    return Status(JetError::MissingLogFile, current.string() + ": no current log file (is this an esekit log "
-                                                               "directory, and is the base name right? see --base)");
-  auto mapped = MappedFile::open(current, MapMode::WholeFile);
-  if (!mapped) return mapped.status();
-  auto header = parseLogFileHeader(mapped->bytes());
-  if (!header) return header.status().withContext(current.string());
-  engine::InstanceOptions instance;
-  instance.logDirectory = logDirectory;
-  instance.systemDirectory = options.systemDirectory;
-  instance.baseName = options.baseName;
-  instance.logFileSize = static_cast<uint32_t>(header->expectedFileSize());
-  instance.pageSize = header->databasePageSize();
-  instance.circularLogging = (header->flags & LogFileHeader::kCircularLogging) != 0;
-  instance.createPathsIfMissing = false;
-  return instance;
-}
 
 uint64_t estimateBytes(const BackupCommandOptions& options) {
   uint64_t total = 0;
@@ -90,7 +65,7 @@ int runBackup(const BackupCommandOptions& options, std::ostream& out, std::ostre
   backupOptions.createPaths = options.createPaths;
   backupOptions.previousBackup = options.previous;
 
-  auto settings = instanceOptions(options);
+  auto settings = instanceOptionsFromLog(options.logDirectory, options.systemDirectory, options.baseName);
   if (!settings) {
     printError(out, options.json, options, settings.status());
     return kExitBad;

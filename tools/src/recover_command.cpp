@@ -7,10 +7,9 @@
 #include <memory>
 
 #include "esekit/engine/instance.h"
-#include "esekit/format/log_header.h"
+#include "instance_from_log.h"
 #include "json_writer.h"
 #include "recover_windows.h"
-#include "mapped_file.h"
 #include "verify_command.h"
 #include "verify_output.h"
 
@@ -31,32 +30,6 @@ void printError(std::ostream& out, bool json, const std::string& logDirectory, c
   }
 }
 
-// Instance options matching the existing stream: sizes and mode from the
-// header of <base>.log (log-format.md §3).
-Result<engine::InstanceOptions> optionsFromLog(const RecoverCommandOptions& options) {
-  const fs::path logDirectory = options.logDirectory;
-  std::error_code error;
-  if (!fs::is_directory(logDirectory, error))
-    return Status(JetError::InvalidPath, logDirectory.string() + ": not a directory");
-  const fs::path current = logDirectory / (options.baseName + ".log");
-  if (!fs::exists(current, error))
-    return Status(JetError::MissingLogFile, current.string() + ": no current log file (is this an esekit log directory, "
-                                                               "and is the base name right? see --base)");
-  auto mapped = MappedFile::open(current, MapMode::WholeFile);
-  if (!mapped) return mapped.status();
-  auto header = parseLogFileHeader(mapped->bytes());
-  if (!header) return header.status().withContext(current.string());
-  ESEKIT_RETURN_IF_ERROR(verifyLogFileHeaderChecksum(mapped->bytes()).withContext(current.string()));
-  engine::InstanceOptions instance;
-  instance.logDirectory = logDirectory;
-  instance.systemDirectory = options.systemDirectory;
-  instance.baseName = options.baseName;
-  instance.logFileSize = static_cast<uint32_t>(header->expectedFileSize());
-  instance.pageSize = header->databasePageSize();
-  instance.circularLogging = (header->flags & LogFileHeader::kCircularLogging) != 0;
-  instance.createPathsIfMissing = false;
-  return instance;
-}
 
 std::string position(const LogPosition& p) { return p.toString(); }
 
@@ -77,7 +50,7 @@ int runRecover(const RecoverCommandOptions& options, std::ostream& out, std::ost
     err << "esekit recover: --base must be three characters (like edb)\n";
     return kExitUsage;
   }
-  auto instanceOptions = optionsFromLog(options);
+  auto instanceOptions = instanceOptionsFromLog(options.logDirectory, options.systemDirectory, options.baseName);
   if (!instanceOptions) {
     printError(out, options.json, options.logDirectory, instanceOptions.status());
     return kExitBad;

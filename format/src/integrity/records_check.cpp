@@ -137,7 +137,7 @@ class LongValueCheck {
     } else if (key.size() == 12) {
       lidSize = 8;
     } else {
-      c_.error(JetError::DatabaseCorrupted, pgno, at, tree_, "LV node key of " + num(key.size()) + " bytes (expected 4, 8 or 12)");
+      c_.error(JetError::LVCorrupted, pgno, at, tree_, "LV node key of " + num(key.size()) + " bytes (expected 4, 8 or 12)");
       return;
     }
     uint64_t lid = 0;
@@ -145,7 +145,7 @@ class LongValueCheck {
     if (root) {
       finish();
       if (node.data.size() < 8) {
-        c_.error(JetError::DatabaseCorrupted, pgno, at, tree_, "LV root " + lidText(lid) + " data is " + num(node.data.size()) + " bytes (expected 8 or 9)");
+        c_.error(JetError::LVCorrupted, pgno, at, tree_, "LV root " + lidText(lid) + " data is " + num(node.data.size()) + " bytes (expected 8 or 9)");
         return;
       }
       ++c_.report.longValues;
@@ -161,20 +161,20 @@ class LongValueCheck {
     uint32_t offset = 0;
     for (size_t i = lidSize; i < lidSize + 4; ++i) offset = (offset << 8) | key[i];
     if (!current_.active || current_.lid != lid) {
-      c_.error(JetError::DatabaseCorrupted, pgno, at, tree_,
+      c_.error(JetError::LVCorrupted, pgno, at, tree_,
                "chunk at offset " + num(offset) + " of LV " + lidText(lid) + " has no LV root before it");
       return;
     }
     if (current_.havePending) {
       if (offset <= current_.pendingOffset) {
-        c_.error(JetError::DatabaseCorrupted, pgno, at, tree_,
+        c_.error(JetError::LVCorrupted, pgno, at, tree_,
                  "LV " + lidText(lid) + ": chunk offset " + num(offset) + " does not follow " + num(current_.pendingOffset));
         current_.broken = true;
         return;
       }
       settlePending(offset - current_.pendingOffset, false);
     } else if (offset != 0) {
-      c_.error(JetError::DatabaseCorrupted, pgno, at, tree_, "LV " + lidText(lid) + ": first chunk at offset " + num(offset) + ", expected 0");
+      c_.error(JetError::LVCorrupted, pgno, at, tree_, "LV " + lidText(lid) + ": first chunk at offset " + num(offset) + ", expected 0");
       current_.broken = true;
     }
     current_.havePending = true;
@@ -190,10 +190,10 @@ class LongValueCheck {
     if (!current_.broken) {
       if (!current_.havePending) {
         if (current_.size != 0)
-          c_.error(JetError::DatabaseCorrupted, current_.pgno, current_.node, tree_,
+          c_.error(JetError::LVCorrupted, current_.pgno, current_.node, tree_,
                    "LV " + lidText(current_.lid) + " root says " + num(current_.size) + " bytes but it has no chunks");
       } else if (current_.pendingOffset >= current_.size) {
-        c_.error(JetError::DatabaseCorrupted, current_.pendingPgno, current_.pendingNode, tree_,
+        c_.error(JetError::LVCorrupted, current_.pendingPgno, current_.pendingNode, tree_,
                  "LV " + lidText(current_.lid) + ": chunk at offset " + num(current_.pendingOffset) +
                      " lies beyond the root's size " + num(current_.size));
       } else {
@@ -214,7 +214,7 @@ class LongValueCheck {
     // A chunk never covers more than a page (chunk sizes, §8.2); this also
     // bounds what decompression below may produce.
     if (logical > c_.db.pageSize) {
-      c_.error(JetError::DatabaseCorrupted, current_.pendingPgno, current_.pendingNode, tree_,
+      c_.error(JetError::LVCorrupted, current_.pendingPgno, current_.pendingNode, tree_,
                where + (last ? " is the last, but the root's size " + num(current_.size) + " leaves " : " spans ") + num(logical) +
                    " bytes for it, more than a page");
       current_.broken = true;
@@ -224,29 +224,29 @@ class LongValueCheck {
       if (current_.chunkSpan == 0) {
         current_.chunkSpan = logical;
       } else if (logical != current_.chunkSpan) {
-        c_.error(JetError::DatabaseCorrupted, current_.pendingPgno, current_.pendingNode, tree_,
+        c_.error(JetError::LVCorrupted, current_.pendingPgno, current_.pendingNode, tree_,
                  where + " spans " + num(logical) + " bytes, earlier chunks span " + num(current_.chunkSpan));
         current_.broken = true;
         return;
       }
     } else if (current_.chunkSpan != 0 && logical > current_.chunkSpan) {
-      c_.error(JetError::DatabaseCorrupted, current_.pendingPgno, current_.pendingNode, tree_,
+      c_.error(JetError::LVCorrupted, current_.pendingPgno, current_.pendingNode, tree_,
                where + ": the root's size " + num(current_.size) + " leaves " + num(logical) +
                    " bytes for the last chunk, more than the chunk size " + num(current_.chunkSpan) + " (a chunk is missing)");
       return;
     }
     const size_t stored = current_.pending.size();
     if (stored > logical) {
-      c_.error(JetError::DatabaseCorrupted, current_.pendingPgno, current_.pendingNode, tree_,
+      c_.error(JetError::LVCorrupted, current_.pendingPgno, current_.pendingNode, tree_,
                where + " stores " + num(stored) + " bytes but covers only " + num(logical) +
                    (last ? " (the root's size is " + num(current_.size) + ")" : ""));
     } else if (stored < logical) {
       auto data = compression::decompress(current_.pending, logical + 1);
       if (!data) {
-        c_.error(JetError::DatabaseCorrupted, current_.pendingPgno, current_.pendingNode, tree_,
+        c_.error(JetError::LVCorrupted, current_.pendingPgno, current_.pendingNode, tree_,
                  where + ": " + num(stored) + " stored bytes for " + num(logical) + " logical ones, but " + data.status().message());
       } else if (data->size() != logical) {
-        c_.error(JetError::DatabaseCorrupted, current_.pendingPgno, current_.pendingNode, tree_,
+        c_.error(JetError::LVCorrupted, current_.pendingPgno, current_.pendingNode, tree_,
                  where + " decompresses to " + num(data->size()) + " bytes, expected " + num(logical));
       }
     }
@@ -297,7 +297,7 @@ void checkTableTrees(Checker& checker, const TableTrees& trees, const LeafVisito
   if (!trees.longValue || checker.stopped()) {
     // No LV tree: every separated reference dangles.
     for (const auto& [lid, ref] : records.references)
-      checker.error(JetError::DatabaseCorrupted, ref.pgno, ref.node, primaryName,
+      checker.error(JetError::LVCorrupted, ref.pgno, ref.node, primaryName,
                     "record refers to long value " + lidText(lid) + " but the table has no LV tree");
     return;
   }
@@ -313,20 +313,20 @@ void checkTableTrees(Checker& checker, const TableTrees& trees, const LeafVisito
   for (const auto& [lid, ref] : records.references) {
     auto root = longValues.roots.find(lid);
     if (root == longValues.roots.end()) {
-      checker.error(JetError::DatabaseCorrupted, ref.pgno, ref.node, primaryName,
+      checker.error(JetError::LVCorrupted, ref.pgno, ref.node, primaryName,
                     "record refers to long value " + lidText(lid) + ", which is not in the LV tree");
     } else if (root->second.refcount != ref.count && root->second.refcount != 0) {
-      checker.warning(JetError::DatabaseCorrupted, root->second.pgno, root->second.node, lvName,
+      checker.warning(JetError::LVCorrupted, root->second.pgno, root->second.node, lvName,
                       "LV " + lidText(lid) + " has reference count " + num(root->second.refcount) + " but " +
                           num(ref.count) + " record value(s) refer to it");
     }
   }
   for (const auto& [lid, root] : longValues.roots) {
     if (root.refcount == 0) {
-      checker.warning(JetError::DatabaseCorrupted, root.pgno, root.node, lvName,
+      checker.warning(JetError::LVCorrupted, root.pgno, root.node, lvName,
                       "LV " + lidText(lid) + " has reference count 0 (orphan awaiting cleanup)");
     } else if (records.references.find(lid) == records.references.end()) {
-      checker.warning(JetError::DatabaseCorrupted, root.pgno, root.node, lvName,
+      checker.warning(JetError::LVCorrupted, root.pgno, root.node, lvName,
                       "LV " + lidText(lid) + " (reference count " + num(root.refcount) + ") is not referenced by any record");
     }
   }

@@ -60,7 +60,13 @@ class SpaceCheck {
 
  private:
   void error(uint32_t pgno, const std::string& tree, std::string message) {
-    c_.error(JetError::DatabaseCorrupted, pgno, -1, tree, std::move(message));
+    c_.error(spaceError(tree), pgno, -1, tree, std::move(message));
+  }
+
+  // ESE names the damaged space tree in its error: available (AE) or owned.
+  static JetError spaceError(const std::string& tree) {
+    return tree.size() >= 2 && tree.compare(tree.size() - 2, 2, "AE") == 0 ? JetError::SPAvailExtCorrupted
+                                                                            : JetError::SPOwnExtCorrupted;
   }
 
   void readSpace(int f) {
@@ -150,27 +156,27 @@ class SpaceCheck {
       if (key.size() == 5 && !owned && (key[0] & 0x80) != 0) {
         const uint8_t pool = key[0] & 0x07;
         if ((key[0] & 0x40) != 0 || pool > 2) {
-          c_.error(JetError::DatabaseCorrupted, pgno, at, tree, "AE pool key flag byte " + hex32(key[0]) + " is invalid");
+          c_.error(spaceError(tree), pgno, at, tree, "AE pool key flag byte " + hex32(key[0]) + " is invalid");
           return;
         }
         if (pool == 2) return;  // shelved: beyond the end of the file, not available (§4)
         offset = 1;
       } else if (key.size() != 4) {
-        c_.error(JetError::DatabaseCorrupted, pgno, at, tree, "extent key of " + num(key.size()) + " bytes (expected 4)");
+        c_.error(spaceError(tree), pgno, at, tree, "extent key of " + num(key.size()) + " bytes (expected 4)");
         return;
       }
       if (node.data.size() != 4) {
-        c_.error(JetError::DatabaseCorrupted, pgno, at, tree, "extent data of " + num(node.data.size()) + " bytes (expected 4)");
+        c_.error(spaceError(tree), pgno, at, tree, "extent data of " + num(node.data.size()) + " bytes (expected 4)");
         return;
       }
       const uint32_t last = (uint32_t{key[offset]} << 24) | (uint32_t{key[offset + 1]} << 16) | (uint32_t{key[offset + 2]} << 8) | key[offset + 3];
       const uint32_t count = loadLittleEndian<uint32_t>(node.data.data());
       if (count == 0 || count > last) {
-        c_.error(JetError::DatabaseCorrupted, pgno, at, tree, "extent ending at page " + num(last) + " has " + num(count) + " pages");
+        c_.error(spaceError(tree), pgno, at, tree, "extent ending at page " + num(last) + " has " + num(count) + " pages");
         return;
       }
       if (last > c_.filePages) {
-        c_.error(JetError::DatabaseCorrupted, pgno, at, tree,
+        c_.error(spaceError(tree), pgno, at, tree,
                  "extent " + range(last - count + 1, last) + " reaches beyond the last page of the file (" + num(c_.filePages) + ")");
         return;
       }
@@ -186,7 +192,7 @@ class SpaceCheck {
         const uint32_t count = loadLittleEndian<uint32_t>(split.data() + at + 4);
         if (last == 0 && count == 0) continue;
         if (count == 0 || count > last || last > c_.filePages) {
-          c_.error(JetError::DatabaseCorrupted, root, -1, tree, "split buffer (" + num(last) + ", " + num(count) + ") is not a valid extent");
+          c_.error(spaceError(tree), root, -1, tree, "split buffer (" + num(last) + ", " + num(count) + ") is not a valid extent");
           continue;
         }
         c_.fdps[f].available.push_back({last - count + 1, last});

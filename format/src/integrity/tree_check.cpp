@@ -127,7 +127,7 @@ class TreeWalk {
       return;
     }
     if (pgno == 0 || pgno > c_.filePages) {
-      error(JetError::DatabaseCorrupted, parent, -1,
+      error(JetError::BadParentPageLink, parent, -1,
             "page number " + num(pgno) + " (from " + from + ") is outside the file (" + num(c_.filePages) + " pages)");
       return;
     }
@@ -146,7 +146,7 @@ class TreeWalk {
     }
     const page::PageView& view = *loaded;
     if (view.header.objectId != spec_.objectId) {
-      error(JetError::DatabaseCorrupted, pgno, -1,
+      error(JetError::BadParentPageLink, pgno, -1,
             "page (reached from " + from + ") belongs to object " + num(view.header.objectId) + ", not to this tree's object " +
                 num(spec_.objectId));
       return;
@@ -226,11 +226,11 @@ class TreeWalk {
             (level[i].next == 0 || level[i].next == wantNext))
           continue;
         if (level[i].previous != wantPrevious)
-          error(JetError::DatabaseCorrupted, level[i].pgno, -1,
+          error(JetError::BadPageLink, level[i].pgno, -1,
                 what + " sibling link pgnoPrev is " + num(level[i].previous) + ", expected " + num(wantPrevious) +
                     (wantPrevious == 0 ? " (first page of its level)" : " (the page before it in key order)"));
         if (level[i].next != wantNext)
-          error(JetError::DatabaseCorrupted, level[i].pgno, -1,
+          error(JetError::BadPageLink, level[i].pgno, -1,
                 what + " sibling link pgnoNext is " + num(level[i].next) + ", expected " + num(wantNext) +
                     (wantNext == 0 ? " (last page of its level)" : " (the page after it in key order)"));
       }

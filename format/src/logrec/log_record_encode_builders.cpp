@@ -133,28 +133,29 @@ LogRecord makeReplaceDiff(const NodeRecordPrefix& node, Bytes diffStream, bool d
   return make(LogRecordType::ReplaceD, std::move(r));
 }
 
-LogRecord makeDelta(const NodeRecordPrefix& node, Bytes bookmarkKey, Bytes bookmarkData, int32_t delta,
-                    uint16_t valueOffset) {
+namespace {
+// Delta and Delta64 differ only in the width of the value (log-records.md §3.2).
+LogRecord makeDeltaRecord(const NodeRecordPrefix& node, Bytes bookmarkKey, Bytes bookmarkData, int64_t delta,
+                          bool is64, uint16_t valueOffset) {
   DeltaRecord d;
   d.node = node;
   d.bookmarkKey = bookmarkKey;
   d.bookmarkData = bookmarkData;
   d.delta = delta;
-  d.is64 = false;
+  d.is64 = is64;
   d.valueOffset = valueOffset;
-  return make(LogRecordType::Delta, d);
+  return make(is64 ? LogRecordType::Delta64 : LogRecordType::Delta, d);
+}
+}  // namespace
+
+LogRecord makeDelta(const NodeRecordPrefix& node, Bytes bookmarkKey, Bytes bookmarkData, int32_t delta,
+                    uint16_t valueOffset) {
+  return makeDeltaRecord(node, bookmarkKey, bookmarkData, delta, false, valueOffset);
 }
 
 LogRecord makeDelta64(const NodeRecordPrefix& node, Bytes bookmarkKey, Bytes bookmarkData, int64_t delta,
                       uint16_t valueOffset) {
-  DeltaRecord d;
-  d.node = node;
-  d.bookmarkKey = bookmarkKey;
-  d.bookmarkData = bookmarkData;
-  d.delta = delta;
-  d.is64 = true;
-  d.valueOffset = valueOffset;
-  return make(LogRecordType::Delta64, d);
+  return makeDeltaRecord(node, bookmarkKey, bookmarkData, delta, true, valueOffset);
 }
 
 LogRecord makeSetExternalHeader(const NodeRecordPrefix& node, Bytes data) {
