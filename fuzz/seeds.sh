@@ -37,5 +37,10 @@ case "$target" in
     done ;;
   fuzz_log_file|fuzz_log_record)
     find "$corpus" -type f \( -name '*.log' -o -name '*.jtx' \) | sort | awk "NR <= 20" | while read -r f; do add "$f" 262144; done ;;
+  fuzz_xpress)
+    # MS-XCA §3.1's two examples: byte 0 = flags/page size, 2-byte output size, stream
+    printf '\x00\x1a\x00\x3f\x00\x00\x00abcdefghijklmnopqrstuvwxyz' > "$out/seed-0"
+    printf '\x00\x2c\x01\xff\xff\xff\x1fabc\x17\x00\x0f\xff\x26\x01' > "$out/seed-1"
+    printf '\x02\x00\x00\x18\x2c\x01\xff\xff\xff\x1fabc\x17\x00\x0f\xff\x26\x01' > "$out/seed-2" ;;
   *) ;;
 esac

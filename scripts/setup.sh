@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev liblmdb-dev                 # bench/: engines esekit is measured against
   libesedb-utils python3-impacket             # independent ESE readers used by tests
   python3 zstd
+  g++-mingw-w64-x86-64                        # scripts/check-vss.sh: the VSS snapshot shim (vsbackup.h)
 )
 
 missing=()

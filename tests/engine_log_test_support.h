@@ -80,8 +80,11 @@ struct ReadBack {
   std::vector<englog::LogReaderNote> notes;
 };
 
-// Reads a whole stream; fails the test on error.
-inline ReadBack readAll(const std::filesystem::path& directory, LogPosition start = LogPosition{}) {
+// Reads a whole stream; fails the test on error. LogWriter closes every
+// flushed segment with a Nop2 fill (log_writer.h): those are left out unless
+// `keepNop2` (a test that appends Nop2 records itself filters them).
+inline ReadBack readAll(const std::filesystem::path& directory, LogPosition start = LogPosition{},
+                        bool keepNop2 = false) {
   ReadBack out;
   auto reader = englog::LogReader::open(directory, "edb", start);
   REQUIRE_MESSAGE(reader.isOk(), reader.status().toString());
@@ -90,6 +93,7 @@ inline ReadBack readAll(const std::filesystem::path& directory, LogPosition star
     Result<bool> more = (*reader)->next(record);
     REQUIRE_MESSAGE(more.isOk(), more.status().toString());
     if (!*more) break;
+    if (!keepNop2 && record.type == LogRecordType::Nop2) continue;
     out.records.emplace_back(record.position, std::vector<uint8_t>(record.bytes.begin(), record.bytes.end()));
   }
   out.tail = (*reader)->tail();

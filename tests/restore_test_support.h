@@ -1,9 +1,7 @@
 // Shared by tests/test_restore_*.cpp: an engine workload with a model of the
-// committed rows, backups made through the engine's backup support (the
-// database read page by page while the instance runs, then the log
-// generations from the backup's start to a forced rollover) with an
-// esekit-backup.json manifest, and snapshots of a directory's bytes and
-// timestamps to prove that backups are never modified.
+// committed rows, backups made with backup::backup() while the instance runs
+// (full, incremental, differential), and snapshots of a directory's bytes
+// and timestamps to prove that backups are never modified.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -12,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -20,8 +19,8 @@
 #include <vector>
 
 #include "corpus.h"
+#include "esekit/backup/backup.h"
 #include "esekit/backup/manifest.h"
-#include "esekit/engine/backup_support.h"
 #include "esekit/engine/instance.h"
 #include "esekit/format/database_header.h"
 #include "esekit/format/log_header.h"
@@ -100,6 +99,12 @@ struct Workload {
     }
   }
 
+  // Runs transactions until `count` more log generations were started.
+  void runGenerations(uint32_t count) {
+    const uint32_t until = instance->stats().currentGeneration + count;
+    while (instance->stats().currentGeneration < until) run(10);
+  }
+
   void shutdown() {
     REQUIRE(instance->shutdown().isOk());
     instance.reset();
@@ -139,124 +144,61 @@ inline std::string logName(int32_t generation) {
   return std::string("edb") + digits + ".log";
 }
 
-inline backup::Hash128 hashOf(const std::vector<uint8_t>& bytes) {
-  const XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
-  return backup::Hash128{h.high64, h.low64};
-}
-
 inline void writeFile(const fs::path& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   REQUIRE(out.good());
 }
 
-// Writes esekit-backup.json listing every file of `dir` (databases first).
-inline void writeManifest(const fs::path& dir, backup::BackupType type, int32_t start, int32_t end,
-                          const Signature& logSignature, const std::optional<backup::BackupStamp>& previous = {}) {
-  backup::Manifest manifest;
-  manifest.type = type;
-  manifest.logFileSize = kTestLogFileSize;
-  manifest.logSignature = logSignature;
-  manifest.stamp.startGeneration = start;
-  manifest.stamp.endGeneration = end;
-  manifest.stamp.unixTime = 0;
-  if (previous) {
-    backup::PreviousBackup base;
-    base.type = backup::BackupType::Full;
-    base.stamp = *previous;
-    base.source = "manifest:test";
-    manifest.previous = base;
-  }
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir)) files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  for (const fs::path& path : files) {
-    const std::vector<uint8_t> bytes = readFile(path);
-    backup::ManifestFile file;
-    file.name = path.filename().string();
-    file.size = bytes.size();
-    file.hash = hashOf(bytes);
-    if (path.extension() == ".edb") {
-      file.kind = backup::FileKind::Database;
-      auto header = readDatabaseHeader(Bytes(bytes.data(), std::min<size_t>(bytes.size(), 65536)));
-      REQUIRE(header.isOk());
-      backup::ManifestDatabase database;
-      database.originalPath = "/original/location/" + file.name;
-      database.file = file.name;
-      database.pageSize = header->header.pageSize();
-      database.databaseSignature = header->header.databaseSignature;
-      database.streamPages = bytes.size() / database.pageSize;
-      manifest.databases.push_back(database);
-      manifest.files.insert(manifest.files.begin() + static_cast<long>(manifest.databases.size() - 1), file);
-    } else {
-      auto header = parseLogFileHeader(Bytes(bytes.data(), bytes.size()));
-      REQUIRE(header.isOk());
-      file.kind = backup::FileKind::Log;
-      file.generation = header->generation;
-      manifest.files.push_back(file);
-    }
-  }
-  std::ofstream(dir / backup::kManifestFileName) << backup::serializeManifest(manifest);
-}
-
+// A backup made by backup::backup() (backup/backup.h) and what its manifest says.
 struct BackupMade {
-  int32_t start = 0;
+  fs::path directory;
+  int32_t start = 0;  // manifest stamp: generations the set holds
   int32_t end = 0;
   Signature logSignature;
-  backup::BackupStamp stamp() const {
-    backup::BackupStamp s;
-    s.startGeneration = start;
-    s.endGeneration = end;
-    return s;
-  }
+  backup::Manifest manifest;
 };
 
-// A full backup of the workload's instance into `dest` while it runs:
-// `during` runs between the database copy and the closing rollover (online
-// writes the logs must bring the copy up to).
-inline BackupMade fullBackup(Workload& work, const fs::path& dest,
-                             const std::function<void(engine::BackupSession&)>& during = {},
-                             bool manifest = true) {
-  fs::create_directories(dest);
-  auto session = engine::BackupSession::begin(*work.instance);
-  REQUIRE_MESSAGE(session.isOk(), session.status().toString());
+inline BackupMade madeFrom(const fs::path& dest, const Result<backup::BackupResult>& result) {
+  REQUIRE_MESSAGE(result.isOk(), result.status().toString());
   BackupMade made;
-  made.start = (*session)->startGeneration();
-  made.logSignature = (*session)->logSignature();
-  for (const engine::BackupDatabaseInfo& info : (*session)->databases()) {
-    auto size = (*session)->databaseFileSize(info);
-    REQUIRE(size.isOk());
-    std::vector<uint8_t> image(*size);
-    auto read = (*session)->readDatabase(info, 0, std::span<uint8_t>(image.data(), image.size()));
-    REQUIRE_MESSAGE(read.isOk(), read.status().toString());
-    image.resize(*read);
-    writeFile(dest / info.path.filename(), image);
-  }
-  if (during) during(**session);
-  auto end = (*session)->rollLog();
-  REQUIRE_MESSAGE(end.isOk(), end.status().toString());
-  made.end = *end;
-  for (int32_t g = made.start; g <= made.end; ++g) fs::copy_file(work.dir / logName(g), dest / logName(g));
-  session->reset();
-  if (manifest) writeManifest(dest, backup::BackupType::Full, made.start, made.end, made.logSignature);
+  made.directory = dest;
+  made.manifest = result->manifest;
+  made.start = result->manifest.stamp.startGeneration;
+  made.end = result->manifest.stamp.endGeneration;
+  made.logSignature = result->manifest.logSignature;
   return made;
 }
 
-// An incremental: logs (after, end] where end is closed by a rollover now.
-inline BackupMade incrementalBackup(Workload& work, const fs::path& dest, const BackupMade& after) {
-  fs::create_directories(dest);
-  auto session = engine::BackupSession::begin(*work.instance);
-  REQUIRE(session.isOk());
-  auto end = (*session)->rollLog();
-  REQUIRE(end.isOk());
-  BackupMade made;
-  made.start = after.end + 1;
-  made.end = *end;
-  made.logSignature = after.logSignature;
-  for (int32_t g = made.start; g <= made.end; ++g) fs::copy_file(work.dir / logName(g), dest / logName(g));
-  session->reset();
-  writeManifest(dest, backup::BackupType::Incremental, made.start, made.end, made.logSignature, after.stamp());
-  return made;
+// A full backup of the running instance into `dest` through backup::backup().
+// `during` runs once on the backup's thread after the first database chunk
+// was copied and before the log phase's rollover: writes the copied pages
+// miss, which the backup's logs must bring the restored copy up to.
+inline BackupMade fullBackup(Workload& work, const fs::path& dest, const std::function<void()>& during = {},
+                             backup::BackupOptions options = {}) {
+  options.type = backup::BackupType::Full;
+  options.createPaths = true;
+  options.readChunkBytes = 64 * 1024;  // several chunks even for a small database
+  bool ran = false;
+  options.progress = [&](const backup::BackupProgress& p) {
+    if (p.phase == backup::BackupPhase::Databases && p.bytesDone > 0 && !ran) {
+      ran = true;
+      if (during) during();
+    }
+  };
+  const auto result = backup::backup(*work.instance, dest, options);
+  REQUIRE(ran);
+  return madeFrom(dest, result);
+}
+
+// An incremental (or another log-only type) building on `after`.
+inline BackupMade incrementalBackup(Workload& work, const fs::path& dest, const BackupMade& after,
+                                    backup::BackupType type = backup::BackupType::Incremental) {
+  backup::BackupOptions options;
+  options.type = type;
+  options.createPaths = true;
+  options.previousBackup = after.directory;
+  return madeFrom(dest, backup::backup(*work.instance, dest, options));
 }
 
 // Bytes, sizes and modification times of every file below `dir`.

@@ -4,6 +4,7 @@
 #include "engine_log_test_support.h"
 
 #include <map>
+#include <set>
 
 using namespace esekit;
 using namespace esekit::test;
@@ -45,7 +46,20 @@ TEST_CASE("100k corpus records through small log files read back identically") {
   CHECK(stats.generationsCreated > 50);
   CHECK(stats.recordsAppended == 100001);
 
-  const ReadBack back = readAll(directory, LogPosition{0, 0, 1});
+  // Corpus Nop2 records were appended like the others; a Nop2 at a position
+  // no append returned is the writer's fill of a flushed segment.
+  std::set<uint64_t> appended;
+  for (const auto& [position, index] : written) appended.insert(position.packed());
+  appended.insert(term->packed());
+  const auto readAppended = [&](LogPosition start) {
+    ReadBack read = readAll(directory, start, true);
+    std::erase_if(read.records, [&](const auto& record) {
+      return !record.second.empty() && record.second[0] == static_cast<uint8_t>(LogRecordType::Nop2) &&
+             !appended.count(record.first.packed());
+    });
+    return read;
+  };
+  const ReadBack back = readAppended(LogPosition{0, 0, 1});
   REQUIRE(back.records.size() == written.size() + 1);
   for (size_t i = 0; i < written.size(); ++i) {
     if (back.records[i].first != written[i].first || back.records[i].second != pool[written[i].second]) {
@@ -93,7 +107,7 @@ TEST_CASE("100k corpus records through small log files read back identically") {
 
   // Start in the middle: records before the start position are skipped.
   const size_t middle = written.size() / 2;
-  const ReadBack tail = readAll(directory, written[middle].first);
+  const ReadBack tail = readAppended(written[middle].first);
   CHECK(tail.records.size() == written.size() - middle + 1);
   CHECK(tail.records.front().first == written[middle].first);
 

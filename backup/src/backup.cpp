@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "backup_directory.h"
+#include "page_differential.h"
 #include "esekit/engine/backup_support.h"
 
 namespace esekit::backup {
@@ -386,6 +387,7 @@ Result<BackupResult> backup(engine::Instance& instance, const fs::path& destinat
   const auto started = std::chrono::steady_clock::now();
   ESEKIT_RETURN_IF_ERROR(validate(destination, options));
   if (destination.empty()) return truncateOnly(instance, options);
+  if (options.type == BackupType::Pages) return pagesBackup(instance, destination, options);
   BackupResult result;
   Run run(instance, options, result);
   Status status = run.run(destination);

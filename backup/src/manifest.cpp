@@ -241,7 +241,8 @@ Result<ManifestFile> parseFile(const Reader& r, const json::Value& value, const 
   if (!kind) return kind.status();
   if (*kind == "database") f.kind = FileKind::Database;
   else if (*kind == "log") f.kind = FileKind::Log;
-  else return r.error(where + ".kind", "'" + *kind + "' is neither database nor log");
+  else if (*kind == "pages") f.kind = FileKind::Pages;
+  else return r.error(where + ".kind", "'" + *kind + "' is not database, log or pages");
   if (f.kind == FileKind::Log) {
     auto generation = r.integer(value, "generation", where, 1, INT32_MAX);
     if (!generation) return generation.status();
@@ -273,13 +274,14 @@ std::string_view backupTypeName(BackupType type) {
     case BackupType::Differential: return "differential";
     case BackupType::Copy: return "copy";
     case BackupType::LogOnly: return "log";
+    case BackupType::Pages: return "pages";
   }
   return "unknown";
 }
 
 std::optional<BackupType> parseBackupType(std::string_view name) {
   for (BackupType type : {BackupType::Full, BackupType::Incremental, BackupType::Differential, BackupType::Copy,
-                          BackupType::LogOnly}) {
+                          BackupType::LogOnly, BackupType::Pages}) {
     if (backupTypeName(type) == name) return type;
   }
   return std::nullopt;
@@ -289,7 +291,14 @@ std::string_view compressionName(Compression compression) {
   return compression == Compression::Zstd ? "zstd" : "none";
 }
 
-std::string_view fileKindName(FileKind kind) { return kind == FileKind::Database ? "database" : "log"; }
+std::string_view fileKindName(FileKind kind) {
+  switch (kind) {
+    case FileKind::Database: return "database";
+    case FileKind::Log: return "log";
+    case FileKind::Pages: return "pages";
+  }
+  return "unknown";
+}
 
 std::string Hash128::hex() const {
   std::array<uint8_t, 16> bytes{};

@@ -7,7 +7,11 @@
 #include <zstd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace esekit::backup {
@@ -67,7 +71,21 @@ struct StoredFileWriter::State {
   FileDigest storedDigest;
   FileDigest originalDigest;
 
+  // Pipeline (write() from the second chunk on): a worker thread hashes,
+  // compresses and writes the chunks while the caller reads and verifies
+  // the next ones, so a backup's copy runs on two cores instead of one.
+  static constexpr size_t kQueuedChunks = 4;
+  std::thread worker;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<std::vector<uint8_t>> queue;
+  std::vector<std::vector<uint8_t>> spare;
+  bool closing = false;
+  bool firstChunkDone = false;
+  Status failed;
+
   ~State() {
+    stopWorker();
     if (zstd) ZSTD_freeCCtx(zstd);
     if (fd >= 0) ::close(fd);
     if (!finished && !path.empty()) ::unlink(path.c_str());
@@ -76,8 +94,63 @@ struct StoredFileWriter::State {
   Status emit(const uint8_t* data, size_t size) {
     if (size == 0) return Status();
     if (hook) ESEKIT_RETURN_IF_ERROR(hook("write", path));
-    stored.update(data, size);
+    // Uncompressed, the stored bytes are the original ones: hashed once (finish()).
+    if (compression != Compression::None) stored.update(data, size);
     return writeAll(fd, path, data, size);
+  }
+
+  // One chunk of original bytes: hash, compress (or not), write.
+  Status process(Bytes data) {
+    original.update(data.data(), data.size());
+    if (compression == Compression::None) return emit(data.data(), data.size());
+    return compress(data, ZSTD_e_continue);
+  }
+
+  Status enqueue(Bytes data) {
+    if (!worker.joinable()) worker = std::thread([this] { drain(); });
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return queue.size() < kQueuedChunks || !failed.isOk(); });
+    if (!failed.isOk()) return failed;
+    std::vector<uint8_t> chunk;
+    if (!spare.empty()) {
+      chunk = std::move(spare.back());
+      spare.pop_back();
+    }
+    chunk.assign(data.begin(), data.end());
+    queue.push_back(std::move(chunk));
+    changed.notify_all();
+    return Status();
+  }
+
+  void drain() {
+    std::unique_lock lock(mutex);
+    for (;;) {
+      changed.wait(lock, [&] { return !queue.empty() || closing; });
+      if (queue.empty()) return;
+      std::vector<uint8_t> chunk = std::move(queue.front());
+      queue.pop_front();
+      lock.unlock();
+      const Status status = failed.isOk() ? process(Bytes(chunk.data(), chunk.size())) : Status();
+      lock.lock();
+      if (!status.isOk() && failed.isOk()) {
+        failed = status;
+        queue.clear();
+      }
+      spare.push_back(std::move(chunk));
+      changed.notify_all();
+    }
+  }
+
+  // Waits until every queued chunk is written; the first error of the worker.
+  Status stopWorker() {
+    if (!worker.joinable()) return Status();
+    {
+      std::lock_guard lock(mutex);
+      closing = true;
+    }
+    changed.notify_all();
+    worker.join();
+    return failed;
   }
 
   Status compress(Bytes data, ZSTD_EndDirective mode) {
@@ -123,14 +196,19 @@ Result<std::unique_ptr<StoredFileWriter>> StoredFileWriter::create(const fs::pat
 Status StoredFileWriter::write(Bytes data) {
   State& s = *state_;
   if (s.finished || s.fd < 0) return Status(JetError::InvalidParameter, s.path.string() + ": already finished");
-  s.original.update(data.data(), data.size());
-  if (s.compression == Compression::None) return s.emit(data.data(), data.size());
-  return s.compress(data, ZSTD_e_continue);
+  // The first chunk in the calling thread: small files (logs, manifests)
+  // never start a worker.
+  if (!s.firstChunkDone) {
+    s.firstChunkDone = true;
+    return s.process(data);
+  }
+  return s.enqueue(data);
 }
 
 Status StoredFileWriter::finish() {
   State& s = *state_;
   if (s.finished) return Status();
+  ESEKIT_RETURN_IF_ERROR(s.stopWorker());
   if (s.compression == Compression::Zstd) ESEKIT_RETURN_IF_ERROR(s.compress(Bytes(), ZSTD_e_end));
   if (s.hook) ESEKIT_RETURN_IF_ERROR(s.hook("fsync", s.path));
   if (::fsync(s.fd) != 0) return ioError(s.path, "fsync", errno);
@@ -139,8 +217,8 @@ Status StoredFileWriter::finish() {
     return ioError(s.path, "close", errno);
   }
   s.fd = -1;
-  s.storedDigest = s.stored.digest();
   s.originalDigest = s.original.digest();
+  s.storedDigest = s.compression == Compression::None ? s.originalDigest : s.stored.digest();
   s.finished = true;
   return Status();
 }

@@ -11,6 +11,9 @@
 #include <map>
 
 #include "esekit/engine/recovery.h"
+#include "esekit/format/database_header.h"
+#include "esekit/format/file_kind.h"
+#include "apply_pages.h"
 #include "source_file.h"
 #include "validate_internal.h"
 
@@ -93,6 +96,55 @@ class StagingGuard {
     if (!createdTarget.empty() && fs::is_empty(createdTarget, error)) fs::remove(createdTarget, error);
   }
 };
+
+// A restored database forgets the backups of the database it was copied
+// from (checkpoint-and-backup.md §6 step 5, database-header.md §10): ESE
+// zeroes the four previous-backup slots (and resets the Full/Incremental
+// type words) after any hard recovery, and the current full/snapshot slots
+// once the restored copy is recovered. Otherwise the copy would claim the
+// source's backup history: an incremental backup of the restored instance
+// would build on a full backup whose logs this stream never had.
+Status clearBackupHistory(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return Status(JetError::DiskIO, path.string() + ": cannot open to update its header");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  std::vector<uint8_t> start(kFileKindProbeSize);
+  const ssize_t got = ::pread(fd, start.data(), start.size(), 0);
+  if (got <= 0) return Status(JetError::DiskIO, path.string() + ": cannot read the database header at offset 0");
+  start.resize(static_cast<size_t>(got));
+  auto read = readDatabaseHeader(start);
+  if (!read.isOk()) return read.status().withContext(path.string());
+  DatabaseHeader header = read->header;
+  const bool clear = !header.previousFullBackup.isZero() || !header.previousIncrementalBackup.isZero() ||
+                     !header.previousCopyBackup.isZero() || !header.previousDifferentialBackup.isZero() ||
+                     !header.currentFullBackup.isZero() || !header.currentSnapshotBackup.isZero() ||
+                     header.previousFullBackupType != esekit::BackupType::Normal ||
+                     header.previousIncrementalBackupType != esekit::BackupType::Normal;
+  if (!clear) return Status();
+  header.previousFullBackup = {};
+  header.previousIncrementalBackup = {};
+  header.previousCopyBackup = {};
+  header.previousDifferentialBackup = {};
+  header.currentFullBackup = {};
+  header.currentSnapshotBackup = {};
+  // ESE resets only these two type words (io.cxx); the Copy/Diff ones stay.
+  header.previousFullBackupType = esekit::BackupType::Normal;
+  header.previousIncrementalBackupType = esekit::BackupType::Normal;
+  const uint32_t pageSize = header.pageSize();
+  const std::vector<uint8_t> page = serializeDatabaseHeader(header, pageSize);
+  if (page.empty()) return Status(JetError::InvalidParameter, path.string() + ": cannot serialize the header");
+  // The header page and its shadow copy (page-format.md: pages 0 and 1 of the file).
+  for (uint64_t offset : {uint64_t{0}, uint64_t{pageSize}}) {
+    if (::pwrite(fd, page.data(), page.size(), static_cast<off_t>(offset)) != static_cast<ssize_t>(page.size()))
+      return Status(JetError::DiskIO, path.string() + ": cannot write the database header at offset " +
+                                          std::to_string(offset));
+  }
+  if (::fdatasync(fd) != 0) return Status(JetError::DiskIO, path.string() + ": fdatasync of the header failed");
+  return Status();
+}
 
 // End of generation g: creation of g+1, or the completion of the set holding g.
 std::optional<int64_t> generationEnd(const std::map<int32_t, const ValidatedLog*>& chain, int32_t generation,
@@ -245,6 +297,8 @@ Result<RestoreReport> restore(std::span<const fs::path> sets, const fs::path& ta
     restored.bytes = database.restoredSize;
     report.databases.push_back(restored);
   }
+  // A page-level differential goes over the full's copies (apply_pages.h).
+  ESEKIT_RETURN_IF_ERROR(applyPagesSets(valid, *full, staging));
   for (int32_t g = low; high != 0 && g <= high; ++g) {
     const ValidatedLog& log = *chain.at(g);
     // The newest generation becomes the current log the stream continues from.
@@ -290,6 +344,8 @@ Result<RestoreReport> restore(std::span<const fs::path> sets, const fs::path& ta
                     database.file.string() + ": still " + databaseStateName(header->header.state) +
                         " after replay (no log of the chain names this database, so recovery could not reach it)");
   }
+  for (const ValidatedDatabase& database : full->databases)
+    ESEKIT_RETURN_IF_ERROR(clearBackupHistory(staging / database.name));
 
   // 5. Into the target: logs and checkpoint first, databases last.
   std::vector<fs::path> staged;

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "apply_pages.h"
 #include "validate_internal.h"
 
 namespace esekit::restore::detail {
@@ -51,10 +52,19 @@ void checkChain(std::vector<SetState>& sets, Inspection& inspection) {
     }
   }
 
+  // A pages set (apply_pages.h) replaces the logs of the sets before it:
+  // the replay starts from its own logs, over its pages.
+  const std::optional<size_t> pagesIndex = lastPagesSet(sets);
+  auto beforePages = [&](const SetState& set) {
+    return pagesIndex && static_cast<size_t>(&set - sets.data()) < *pagesIndex;
+  };
+  if (pagesIndex) checkPagesBase(sets, *pagesIndex, inspection);
+
   // One stream: every log carries the stream's signature.
   std::map<int32_t, const LogEntry*> chain;
   for (const SetState& set : sets) {
     for (const LogEntry& log : set.logs) {
+      if (beforePages(set)) continue;
       if (!(log.header.logSignature == report.logSignature)) {
         inspection.problem(JetError::BadLogSignature, log.log.file,
                            "log signature " + log.header.logSignature.toString() +
@@ -97,9 +107,16 @@ void checkChain(std::vector<SetState>& sets, Inspection& inspection) {
                                report.logSignature.toString());
       }
       if (d.requiredLow == 0) continue;
+      if (beforePages(set)) continue;  // the pages set's range below
       report.requiredLow = report.requiredLow == 0 ? d.requiredLow : std::min(report.requiredLow, d.requiredLow);
       report.requiredHigh = std::max(report.requiredHigh, d.requiredHigh);
     }
+  }
+
+  if (pagesIndex) {
+    const ValidatedSet& pages = sets[*pagesIndex].set;
+    report.requiredLow = report.requiredLow == 0 ? pages.firstGeneration : std::min(report.requiredLow, pages.firstGeneration);
+    report.requiredHigh = std::max(report.requiredHigh, pages.lastGeneration);
   }
 
   // Sets in order, without gaps between them (by their stamps or logs).
@@ -135,7 +152,7 @@ void checkChain(std::vector<SetState>& sets, Inspection& inspection) {
       if (previous->manifest && set.manifest && !(previous->manifest->logSignature == set.manifest->logSignature)) {
         inspection.problem(JetError::BadLogSignature, b.directory,
                            "this backup belongs to another log stream than " + a.directory.string());
-      } else if (ordered && b.firstGeneration > a.lastGeneration + 1) {
+      } else if (ordered && b.firstGeneration > a.lastGeneration + 1 && !(pagesIndex && &set == &sets[*pagesIndex])) {
         inspection.problem(JetError::MissingLogFile, b.directory,
                            "gap in the backup chain: " + rangeText(a.lastGeneration + 1, b.firstGeneration - 1) +
                                " (" + archivedLogName(report.baseName, a.lastGeneration + 1) +
@@ -145,7 +162,7 @@ void checkChain(std::vector<SetState>& sets, Inspection& inspection) {
                            a.lastGeneration + 1);
         for (int32_t g = a.lastGeneration + 1; g < b.firstGeneration; ++g) reportedMissing.insert(g);
       }
-      if (ordered && set.manifest && set.manifest->previous) {
+      if (ordered && set.manifest && set.manifest->previous && set.manifest->type != backup::BackupType::Pages) {
         const backup::BackupStamp& base = set.manifest->previous->stamp;
         bool found = false;
         for (const SetState& earlier : sets) {

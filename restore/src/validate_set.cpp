@@ -7,6 +7,8 @@
 #include "esekit/format/database_header.h"
 #include "esekit/format/file_kind.h"
 #include "esekit/format/page_verify.h"
+#include "apply_pages.h"
+#include "esekit/backup/pages_file.h"
 #include "source_file.h"
 #include "validate_internal.h"
 
@@ -187,6 +189,10 @@ class SetInspector {
         inspectFileKind(content.first(std::min<size_t>(content.size(), kFileKindProbeSize)));
     const std::optional<LogFileName> logName = parseLogFileName(name);
     const std::string suffix = lower(fs::path(name).extension().string());
+    if ((entry && entry->kind == backup::FileKind::Pages) || (!entry && suffix == backup::kPagesFileSuffix)) {
+      checkPagesFile(path, content, state_.manifest ? &*state_.manifest : nullptr, inspection_);  // apply_pages.h
+      return;
+    }
     if (entry && entry->kind == backup::FileKind::Database) {
       checkDatabase(path, name, content, compressed);
       return;

@@ -11,6 +11,7 @@
 #include "instance_from_log.h"
 #include "json_writer.h"
 #include "progress_bar.h"
+#include "snapshot_command.h"
 #include "verify_command.h"
 
 namespace esekit::tools {
@@ -47,7 +48,7 @@ int runBackup(const BackupCommandOptions& options, std::ostream& out, std::ostre
   backup::BackupOptions backupOptions;
   auto type = backup::parseBackupType(options.type);
   if (!type) {
-    err << "esekit backup: --type " << options.type << ": use full, incremental, differential, copy or log\n";
+    err << "esekit backup: --type " << options.type << ": use full, incremental, differential, copy, log or pages\n";
     return kExitUsage;
   }
   backupOptions.type = *type;
@@ -132,13 +133,12 @@ void addBackupCommand(CLI::App& app, int& exitCode) {
       "backup",
       "Back up an esekit instance (not running elsewhere) into a directory: databases with verified pages, the logs "
       "they need, a manifest; truncates the logs after success (full, incremental, log).");
-  command->add_option("logdir", options->logDirectory, "The instance's log directory")->required()->type_name("LOGDIR");
-  command->add_option("dest", options->destination, "Backup directory (\"\" only truncates logs)")
-      ->required()
-      ->type_name("DEST");
+  command->add_option("logdir", options->logDirectory, "The instance's log directory")->type_name("LOGDIR");
+  CLI::Option* dest = command->add_option("dest", options->destination, "Backup directory (\"\" only truncates logs)")
+                          ->type_name("DEST");
   command->add_option("--database", options->databases, "Database to attach and back up (repeatable)")
       ->type_name("DB");
-  command->add_option("--type", options->type, "full, incremental, differential, copy or log (default full)")
+  command->add_option("--type", options->type, "full, incremental, differential, copy, log or pages (default full)")
       ->type_name("T");
   command->add_option("--compress", options->compress, "none, zstd or zstd:LEVEL (default none)")->type_name("C");
   command->add_option("--previous", options->previous, "The backup an incremental/differential builds on")
@@ -150,8 +150,29 @@ void addBackupCommand(CLI::App& app, int& exitCode) {
   command->add_flag("--create", options->createPaths, "Create DEST if it does not exist");
   command->add_flag("--json", options->json, "One JSON object instead of text");
   command->add_flag("--quiet", options->quiet, "No progress bar");
+  command->add_option("--export-snapshot", options->exportSnapshot,
+                      "Freeze, snapshot the files, thaw; write the backup-components document DOC (doc/snapshot.md)")
+      ->type_name("DOC");
+  command->add_option("--snapshot-dir", options->snapshotDirectory, "Where the snapshot files go (default DOC.files)")
+      ->type_name("DIR");
+  command->add_option("--from-snapshot", options->fromSnapshot, "Make the backup DEST from the snapshot of DOC")
+      ->type_name("DOC");
+  command->add_option("--complete", options->complete, "The copy of DOC's snapshot is safe: let LOGDIR truncate")
+      ->type_name("DOC");
+  command->add_option("--freeze-timeout", options->freezeTimeoutMs, "Longest freeze in ms (default 20000)")
+      ->type_name("MS");
   command->footer("Exit status: 0 complete, 2 failed (nothing changed), 64 usage error. Formats: doc/cli.md.");
-  command->callback([options, &exitCode]() { exitCode = runBackup(*options, std::cout, std::cerr); });
+  command->callback([options, dest, &exitCode]() {
+    options->destinationGiven = dest->count() > 0;
+    if (snapshotModeRequested(*options)) {
+      exitCode = runSnapshotMode(*options, std::cout, std::cerr);
+    } else if (options->logDirectory.empty() || !options->destinationGiven) {
+      std::cerr << "esekit backup: LOGDIR and DEST are required (DEST \"\" only truncates logs)\n";
+      exitCode = kExitUsage;
+    } else {
+      exitCode = runBackup(*options, std::cout, std::cerr);
+    }
+  });
 }
 
 }  // namespace esekit::tools

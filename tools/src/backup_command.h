@@ -8,6 +8,7 @@
 // An empty DEST ("") only truncates the logs older than the checkpoint.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -31,6 +32,13 @@ struct BackupCommandOptions {
   bool createPaths = false;
   bool json = false;
   bool quiet = false;
+  // Snapshot hand-off modes (snapshot_command.h, doc/snapshot.md); at most one.
+  std::string exportSnapshot;     // --export-snapshot DOC
+  std::string fromSnapshot;       // --from-snapshot DOC (then the positional is DEST)
+  std::string complete;           // --complete DOC
+  std::string snapshotDirectory;  // --snapshot-dir DIR (default DOC.files)
+  int64_t freezeTimeoutMs = 20000;  // --freeze-timeout MS
+  bool destinationGiven = false;    // DEST appeared on the command line ("" included)
 };
 
 // Exit status: 0 backup complete, 2 the backup failed (JET error printed;

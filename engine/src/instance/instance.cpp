@@ -46,6 +46,20 @@ Status ensureDirectory(const std::filesystem::path& path, bool create) {
   return Status();
 }
 
+
+// A page may reach the disk only once the header requires the generation of
+// its newest change (database-header.md §6, log-records.md §4: redo refuses a
+// page past the header's max required generation). The header was written
+// after the pages, so a crash in between left pages of a newer generation
+// under an older lGenMaxRequired (JET_errDbTimeBeyondMaxRequired at
+// recovery): raise it first. The caller holds the database latch.
+Status requireGenerationBeforeFlush(store::DatabaseStore& store, int32_t generation) {
+  DatabaseHeader header = store.header();
+  if (header.maxRequiredGeneration >= generation) return Status::ok();
+  header.maxRequiredGeneration = generation;
+  header.maxCommittedGeneration = std::max(header.maxCommittedGeneration, generation);
+  return store.writeHeader(header);
+}
 }  // namespace
 
 // --- InstanceImpl -------------------------------------------------------------
@@ -174,7 +188,8 @@ void InstanceImpl::checkpointThreadMain() {
 }
 
 Status InstanceImpl::checkpoint() {
-  std::lock_guard commitLock(commitMutex_);
+  std::unique_lock commitLock(commitMutex_);
+  freezeGate.waitWritable(commitLock);
   if (stopped) return Status(JetError::TermInProgress, "the instance is shut down");
   return checkpointLocked();
 }
@@ -185,6 +200,7 @@ Status InstanceImpl::checkpointLocked() {
   for (const auto& database : attached()) {
     std::unique_lock gate(flushGate);
     std::unique_lock latch(database->latch);
+    ESEKIT_RETURN_IF_ERROR(requireGenerationBeforeFlush(*database->store, log->end().generation));
     ESEKIT_RETURN_IF_ERROR(database->store->flush());
   }
   const LogPosition position = log->end();
@@ -242,7 +258,8 @@ Status InstanceImpl::shutdown() {
   checkpointWake_.notify_all();
   if (checkpointThread_.joinable()) checkpointThread_.join();
 
-  std::lock_guard commitLock(commitMutex_);
+  std::unique_lock commitLock(commitMutex_);
+  freezeGate.waitWritable(commitLock);
   stopped = true;
   if (!log) return Status();
   if (fatal_.has_value()) {
@@ -254,7 +271,8 @@ Status InstanceImpl::shutdown() {
   for (const auto& database : attached()) {
     std::unique_lock gate(flushGate);
     std::unique_lock latch(database->latch);
-    Status flushed = database->store->flush();
+    Status flushed = requireGenerationBeforeFlush(*database->store, log->end().generation);
+    if (flushed.isOk()) flushed = database->store->flush();
     if (!flushed.isOk() && result.isOk()) result = flushed;
   }
   if (!result.isOk()) return result;
@@ -317,7 +335,8 @@ Result<uint8_t> freeDbid(const std::vector<std::shared_ptr<DatabaseImpl>>& datab
 }  // namespace
 
 Result<std::shared_ptr<DatabaseImpl>> InstanceImpl::createDatabase(const std::filesystem::path& requested) {
-  std::lock_guard commitLock(commitMutex_);
+  std::unique_lock commitLock(commitMutex_);
+  freezeGate.waitWritable(commitLock);
   if (stopped) return Status(JetError::TermInProgress, "the instance is shut down");
   if (fatal_.has_value()) return *fatal_;
   std::error_code error;
@@ -359,7 +378,8 @@ Result<std::shared_ptr<DatabaseImpl>> InstanceImpl::createDatabase(const std::fi
 }
 
 Result<std::shared_ptr<DatabaseImpl>> InstanceImpl::attachDatabase(const std::filesystem::path& requested) {
-  std::lock_guard commitLock(commitMutex_);
+  std::unique_lock commitLock(commitMutex_);
+  freezeGate.waitWritable(commitLock);
   if (stopped) return Status(JetError::TermInProgress, "the instance is shut down");
   if (fatal_.has_value()) return *fatal_;
   const auto path = std::filesystem::weakly_canonical(requested);
@@ -425,7 +445,8 @@ Result<std::shared_ptr<DatabaseImpl>> InstanceImpl::attachDatabase(const std::fi
 }
 
 Status InstanceImpl::detachDatabase(const std::filesystem::path& requested) {
-  std::lock_guard commitLock(commitMutex_);
+  std::unique_lock commitLock(commitMutex_);
+  freezeGate.waitWritable(commitLock);
   if (fatal_.has_value()) return *fatal_;
   auto found = findDatabase(requested);
   if (!found.isOk()) return found.status();
@@ -433,6 +454,7 @@ Status InstanceImpl::detachDatabase(const std::filesystem::path& requested) {
   if (backupInProgress) return Status(JetError::BackupInProgress, "cannot detach " + database->path.string() + " during a backup");
   std::unique_lock gate(flushGate);
   std::unique_lock latch(database->latch);
+  ESEKIT_RETURN_IF_ERROR(requireGenerationBeforeFlush(*database->store, log->end().generation));
   ESEKIT_RETURN_IF_ERROR(database->store->flush());
   const std::vector<uint8_t> name = loggedPathUtf16(database->path.string());
   auto detach = log->append(makeDetachDatabase(kSystemProcid, database->store->dbid(), name));
@@ -494,6 +516,7 @@ bool InstanceImpl::hasOtherSnapshots() const {
 Result<LogPosition> InstanceImpl::runCommit(uint16_t procid,
                                             const std::function<Status(const store::OperationContext&)>& apply) {
   std::unique_lock commitLock(commitMutex_);
+  freezeGate.waitWritable(commitLock);  // an OS snapshot freeze holds commits (snapshot_support.h)
   if (stopped) return Status(JetError::TermInProgress, "the instance is shut down");
   if (fatal_.has_value()) return *fatal_;
   const uint32_t trxBegin0 = ++trxCounter_;

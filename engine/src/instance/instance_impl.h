@@ -26,6 +26,7 @@
 #include "esekit/engine/instance.h"
 #include "esekit/format/checkpoint.h"
 #include "instance/engine_log.h"
+#include "instance/freeze_gate.h"
 #include "instance/version_store.h"
 #include "store/database_store.h"
 #include "table/table_store.h"
@@ -62,9 +63,8 @@ class DatabaseImpl : public std::enable_shared_from_this<DatabaseImpl> {
 };
 
 // One change a transaction will make at commit.
-struct PendingWrite {
+struct PendingWrite {  // the key is the write set's map key
   std::shared_ptr<TableImpl> table;
-  KeyBytes key;
   RowImage after;         // nullopt: delete
   bool existedBefore = false;  // in the transaction's snapshot
 };
@@ -145,6 +145,9 @@ class InstanceImpl {
   std::atomic<int32_t> backupFloor{0};
   std::shared_mutex flushGate;
   std::mutex& commitMutex() { return commitMutex_; }
+  // OS-snapshot write freeze (snapshot_support.h): commits, checkpoints,
+  // attach/detach/create and shutdown wait on it under commitMutex_.
+  FreezeGate freezeGate;
   std::atomic<uint64_t> commitCounter{0};   // last published commit number
   std::atomic<uint64_t> transactionCounter{0};
   std::atomic<uint64_t> commits{0};

@@ -74,28 +74,36 @@ Status SessionImpl::commit(Durability durability) {
       // The commit number this commit will publish; older snapshots need the before-images.
       const uint64_t commitNumber = instance.commitCounter.load() + 1;
       const bool keepVersions = instance.hasOtherSnapshots();
+      // The database latch is taken once per run of writes to one database,
+      // not once per row.
+      DatabaseImpl* latched = nullptr;
+      std::unique_lock<std::shared_mutex> latch;
       for (auto& [tablePointer, tableWrites] : writes) for (auto& [writeKey, write] : tableWrites) {
         TableImpl& table = *write.table;
         if (!write.after && !write.existedBefore) continue;  // inserted and erased again: nothing to do
         if (table.deleted) return Status(JetError::ObjectNotFound, "table " + table.info.name + " was deleted");
         DatabaseImpl& database = table.database;
-        std::unique_lock latch(database.latch);
+        if (latched != &database) {
+          if (latch.owns_lock()) latch.unlock();
+          latch = std::unique_lock(database.latch);
+          latched = &database;
+        }
         if (keepVersions) {
           RowImage before;
           if (write.existedBefore) {
-            auto current = database.tables->getRow(table.info, write.key);
+            auto current = database.tables->getRow(table.info, writeKey);
             if (!current.isOk()) return current.status();
             before = std::move(*current);
           }
-          table.versions.addVersion(write.key, commitNumber, std::move(before));
+          table.versions.addVersion(writeKey, commitNumber, std::move(before));
         }
         Status applied;
         if (!write.after) {
-          applied = database.tables->eraseRow(table.info, write.key, context);
+          applied = database.tables->eraseRow(table.info, writeKey, context);
         } else if (write.existedBefore) {
-          applied = database.tables->replaceRow(table.info, write.key, *write.after, context);
+          applied = database.tables->replaceRow(table.info, writeKey, *write.after, context);
         } else {
-          applied = database.tables->insertRow(table.info, write.key, *write.after, context);
+          applied = database.tables->insertRow(table.info, writeKey, *write.after, context);
         }
         if (!applied.isOk()) return applied;
       }
@@ -167,8 +175,9 @@ Status SessionImpl::write(const Table& handle, Bytes key, std::optional<Bytes> v
   }
 
   auto& tableWrites = writes[table.get()];
-  auto existing = tableWrites.find(keyBytes);
-  if (existing == tableWrites.end()) {
+  // One search: the position found is the insertion hint.
+  auto existing = tableWrites.lower_bound(keyBytes);
+  if (existing == tableWrites.end() || compareKeys(existing->first, keyBytes) != 0) {
     if (!table->versions.acquireIntent(keyBytes, transactionId, snapshot)) {
       return finish(Status(JetError::WriteConflict,
                            "another transaction changed this key of table " + table->info.name +
@@ -176,9 +185,8 @@ Status SessionImpl::write(const Table& handle, Bytes key, std::optional<Bytes> v
     }
     PendingWrite pending;
     pending.table = table;
-    pending.key = keyBytes;
     pending.existedBefore = exists;
-    existing = tableWrites.emplace(keyBytes, std::move(pending)).first;
+    existing = tableWrites.emplace_hint(existing, std::move(keyBytes), std::move(pending));
   }
   if (value) {
     existing->second.after = std::vector<uint8_t>(value->begin(), value->end());

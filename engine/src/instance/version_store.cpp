@@ -6,19 +6,23 @@ namespace esekit::engine {
 
 bool VersionStore::acquireIntent(const KeyBytes& key, uint64_t transaction, uint64_t snapshot) {
   std::lock_guard lock(mutex_);
-  KeyState& state = keys_[key];
-  if (state.intent != 0 && state.intent != transaction) return false;
-  if (!state.versions.empty() && state.versions.back().commit > snapshot) return false;
-  state.intent = transaction;
+  auto [intent, inserted] = intents_.try_emplace(key, transaction);
+  if (!inserted && intent->second != transaction) return false;
+  if (!keys_.empty()) {
+    auto it = keys_.find(key);
+    if (it != keys_.end() && it->second.versions.back().commit > snapshot) {
+      if (inserted) intents_.erase(intent);
+      return false;
+    }
+  }
   return true;
 }
 
 void VersionStore::releaseIntent(const KeyBytes& key, uint64_t transaction) {
   std::lock_guard lock(mutex_);
-  auto it = keys_.find(key);
-  if (it == keys_.end() || it->second.intent != transaction) return;
-  it->second.intent = 0;
-  if (it->second.versions.empty()) keys_.erase(it);
+  auto it = intents_.find(key);
+  if (it == intents_.end() || it->second != transaction) return;
+  intents_.erase(it);
 }
 
 void VersionStore::addVersion(const KeyBytes& key, uint64_t commit, RowImage before) {
@@ -40,9 +44,7 @@ std::optional<RowImage> VersionStore::imageAt(const KeyBytes& key, uint64_t snap
 
 std::optional<KeyBytes> VersionStore::neighbourWithVersion(const KeyBytes* key, bool forward, uint64_t snapshot) const {
   std::lock_guard lock(mutex_);
-  auto relevant = [&](const KeyState& state) {
-    return !state.versions.empty() && state.versions.back().commit > snapshot;
-  };
+  auto relevant = [&](const KeyState& state) { return state.versions.back().commit > snapshot; };
   if (forward) {
     for (auto it = key ? keys_.upper_bound(*key) : keys_.begin(); it != keys_.end(); ++it) {
       if (relevant(it->second)) return it->first;
@@ -64,7 +66,7 @@ void VersionStore::collect(uint64_t oldest) {
     auto keep = std::find_if(versions.begin(), versions.end(), [&](const Version& v) { return v.commit > oldest; });
     versionCount_ -= static_cast<size_t>(keep - versions.begin());
     versions.erase(versions.begin(), keep);
-    if (versions.empty() && it->second.intent == 0) {
+    if (versions.empty()) {
       it = keys_.erase(it);
     } else {
       ++it;
@@ -74,10 +76,7 @@ void VersionStore::collect(uint64_t oldest) {
 
 bool VersionStore::hasIntents() const {
   std::lock_guard lock(mutex_);
-  for (const auto& [key, state] : keys_) {
-    if (state.intent != 0) return true;
-  }
-  return false;
+  return !intents_.empty();
 }
 
 size_t VersionStore::versionCount() const {

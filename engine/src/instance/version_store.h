@@ -15,6 +15,8 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "esekit/format/bytes.h"
@@ -70,11 +72,20 @@ class VersionStore {
     RowImage before;
   };
   struct KeyState {
-    uint64_t intent = 0;  // open transaction holding the key, 0 = none
-    std::vector<Version> versions;  // ascending commit
+    std::vector<Version> versions;  // ascending commit, never empty
+  };
+  struct KeyHash {
+    size_t operator()(const KeyBytes& key) const {
+      return std::hash<std::string_view>()(
+          std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+    }
   };
   mutable std::mutex mutex_;
+  // Versions in key order (neighbourWithVersion walks them); intents apart in
+  // a hash table: every written key takes and releases one, and an ordered
+  // map insert + erase per key was a tenth of a bulk load (bench/README.md).
   std::map<KeyBytes, KeyState, KeyLess> keys_;
+  std::unordered_map<KeyBytes, uint64_t, KeyHash> intents_;  // key -> open transaction
   size_t versionCount_ = 0;
 };
 

@@ -32,6 +32,10 @@ Status validateTableName(const std::string& name);
 // NULL) in the tagged column as a long-value column, either the value itself
 // (intrinsic) or, when `separated`, the LID reference of §8.4.
 Result<std::vector<uint8_t>> buildUserRecord(Bytes key, std::optional<Bytes> value, bool separated, bool largePage);
+// The same through record::RecordBuilder (buildUserRecord lays the common
+// case out directly; tests compare the two).
+Result<std::vector<uint8_t>> buildUserRecordGeneral(Bytes key, std::optional<Bytes> value, bool separated,
+                                                    bool largePage);
 
 // Builds the nodes for `table`'s rows. Errors: InvalidParameter (order, sizes),
 // KeyDuplicate (keys equal after normalization).

@@ -55,6 +55,8 @@ struct LogReaderNote {
 };
 
 // One record as next() yields it: position, type, whole bytes (reassembled).
+// Nop2 records, also those LogWriter uses to fill a flushed segment (see
+// log_writer.h), are yielded like any record (recovery ignores them).
 using LogRecordRead = LogRecordView;
 
 // Generations present in the directory: the archived ones (any digit count)

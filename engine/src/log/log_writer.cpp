@@ -5,6 +5,7 @@
 #include "layout/writer_header.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -13,11 +14,13 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <thread>
 
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "esekit/format/log_file.h"
+#include "esekit/format/log_record_encode.h"
 #include "esekit/format/log_segment_writer.h"
 #include "log/log_file_io.h"
 
@@ -29,8 +32,26 @@ namespace {
 
 // lGenerationMax (log-format.md §1): beyond it only recovery may write.
 constexpr int32_t kGenerationMax = 0x7FFFF800;
-// Full segments kept in memory before an append writes them out itself.
-constexpr size_t kMaxPendingSegments = 256;
+// Full segments that wake the background writer (one chunk of
+// kMaxSectorsPerWrite), and the most kept in memory before an append writes
+// them out itself (the background writer is behind).
+constexpr size_t kBackgroundWriteSegments = kMaxSectorsPerWrite;
+constexpr size_t kMaxPendingSegments = 1024;
+
+// The records that end a log cleanly (LogStreamTail::cleanEnd): a flush
+// right after one keeps it the last record (shadow, no Nop2 fill).
+bool endsLogCleanly(uint8_t type) {
+  switch (static_cast<LogRecordType>(type)) {
+    case LogRecordType::Term:
+    case LogRecordType::Term2:
+    case LogRecordType::RecoveryQuit:
+    case LogRecordType::RecoveryQuit2:
+    case LogRecordType::RecoveryQuitKeepAttachments:
+      return true;
+    default:
+      return false;
+  }
+}
 
 bool isDiskFull(const Status& status) {
   return status.code() == JetError::DiskFull || status.code() == JetError::LogDiskFull;
@@ -107,6 +128,9 @@ class LogWriter::Impl {
       options_.dbmsParameters.flags &= static_cast<uint8_t>(~DbmsParameters::kFlagCircularLogging);
   }
 
+  ~Impl() { stopWorker(); }
+  void startWorker();
+
   static Status validate(const LogWriterOptions& options);
   Status startNew();
   Status startContinued(const LogStreamTail& tail);
@@ -171,12 +195,24 @@ class LogWriter::Impl {
   Status obtainTemporary(bool& reserveUsed);
   Status writeHeader(const io::File& file, const LogFileHeader& header);
 
-  WritePlan snapshot();
+  // What a write covers: only the full segments (background writes), the
+  // tip closed with a Nop2 fill (flushes: one write, one fdatasync, no sector
+  // is ever rewritten), or the tip with its shadow (close: the clean-end
+  // record stays the last record, log-format.md §5.3).
+  enum class TipMode { CompletedOnly, Pad, Shadow };
+  WritePlan snapshot(TipMode mode);
+  Status padTip();
   Status execute(const WritePlan& plan);
-  Status leaderWrite(std::unique_lock<std::mutex>& lock);
-  Status flushLocked(std::unique_lock<std::mutex>& lock, LogPosition upTo);
-  Status rolloverLocked(std::unique_lock<std::mutex>& lock, int32_t expectedGeneration);
-  Status switchGeneration();
+  Status leaderWrite(std::unique_lock<std::mutex>& lock, TipMode mode);
+  Status flushLocked(std::unique_lock<std::mutex>& lock, LogPosition upTo, TipMode mode);
+  void stopWorker();
+  void workerLoop();
+  void requestTemporary();
+
+  // prepareNow: create the next `<base>tmp.log` before appends resume (an
+  // explicit rollover); else the background worker does it.
+  Status rolloverLocked(std::unique_lock<std::mutex>& lock, int32_t expectedGeneration, bool prepareNow = false);
+  Status switchGeneration(bool prepareNow);
   Status zeroSectors(uint32_t first, uint32_t last);
 
   LogWriterOptions options_;
@@ -199,6 +235,17 @@ class LogWriter::Impl {
   bool diskFullMode_ = false;
   bool temporaryReady_ = false;
   LogWriterStatistics stats_;
+
+  // Background worker: writes full segments appended by lazy commits and
+  // pre-creates `<base>tmp.log` after a rollover, so neither runs on the
+  // commit path. Guarded by mutex_; the worker signals idle_ when done.
+  std::thread worker_;
+  std::condition_variable workerWake_;
+  bool workerStop_ = false;
+  bool wantSegmentsWritten_ = false;
+  bool wantTemporary_ = false;
+  bool preparingTemporary_ = false;
+  uint8_t lastRecordType_ = 0;  // lrtyp of the last appended record
 };
 
 Status LogWriter::Impl::validate(const LogWriterOptions& options) {
@@ -264,6 +311,7 @@ Status LogWriter::Impl::obtainTemporary(bool& reserveUsed) {
   reserveUsed = false;
   const fs::path path = temporaryPath();
   std::error_code error;
+  wantTemporary_ = false;  // done here, not by the worker
   if (temporaryReady_ && fs::exists(path, error)) return Status::ok();
   if (!diskFullMode_) {
     if (fs::exists(path, error)) fs::remove(path, error);
@@ -403,20 +451,54 @@ Status LogWriter::Impl::startContinued(const LogStreamTail& tail) {
 
 // ---- writing ----------------------------------------------------------------
 
-LogWriter::Impl::WritePlan LogWriter::Impl::snapshot() {
+// Closes the tip: a Nop2 record (ignorable, log-records.md §2) fills the rest
+// of the current segment, so the segment is complete and is written once.
+// ESE does the same when it flushes a partial sector (fLGFillPartialSector:
+// the rest of the sector becomes an lrtypNOP2 record, counted as wastage).
+// Fewer than 5 bytes left (no room for the Nop2 header): 0x00 NOP bytes.
+Status LogWriter::Impl::padTip() {
+  const LogPosition end = segments_->end();
+  if (!segments_->hasPartial() || end.byteOffset >= kLogSegmentSize) return Status::ok();
+  static const std::array<uint8_t, kLogSegmentSize> zeros{};
+  const size_t left = kLogSegmentSize - end.byteOffset;
+  constexpr size_t kNop2Header = 5;  // lrtyp + cb (LRIGNORED)
+  std::vector<uint8_t> fill;
+  if (left >= kNop2Header) {
+    LogRecord nop;
+    nop.type = LogRecordType::Nop2;
+    nop.body = IgnoredRecord{Bytes(zeros.data(), left - kNop2Header)};
+    ESEKIT_RETURN_IF_ERROR(appendLogRecord(nop, fill));
+  } else {
+    fill.assign(left, 0);
+  }
+  Result<LogPosition> position = segments_->append(fill, options_.clock());
+  ESEKIT_RETURN_IF_ERROR(position);
+  return Status::ok();
+}
+
+LogWriter::Impl::WritePlan LogWriter::Impl::snapshot(TipMode mode) {
   WritePlan plan;
+  if (mode == TipMode::Pad && endsLogCleanly(lastRecordType_)) mode = TipMode::Shadow;
+  if (mode == TipMode::Pad) {
+    if (const Status padded = padTip(); !padded.isOk()) mode = TipMode::Shadow;  // cannot happen; stay correct
+  }
   for (LogSegmentImage& image : segments_->takeCompleted()) plan.images.push_back(std::move(image));
+  plan.target = segments_->end();
   if (segments_->hasPartial()) {
-    LogSegmentImage tip = segments_->partialImage();
-    LogSegmentImage shadow = tip;  // same bytes and checksum, one sector later (§5.3)
-    shadow.sector = static_cast<uint16_t>(tip.sector + 1);
-    plan.tip = true;
-    plan.tipSector = tip.sector;
-    plan.images.push_back(std::move(tip));
-    plan.images.push_back(std::move(shadow));
+    if (mode == TipMode::CompletedOnly) {
+      // Everything before the tip segment is durable after this write.
+      plan.target = LogPosition{0, segments_->currentSector(), segments_->generation()};
+    } else {
+      LogSegmentImage tip = segments_->partialImage();
+      LogSegmentImage shadow = tip;  // same bytes and checksum, one sector later (§5.3)
+      shadow.sector = static_cast<uint16_t>(tip.sector + 1);
+      plan.tip = true;
+      plan.tipSector = tip.sector;
+      plan.images.push_back(std::move(tip));
+      plan.images.push_back(std::move(shadow));
+    }
   }
   plan.isolateFirst = tipOnDisk_ && !plan.images.empty() && plan.images.front().sector == tipSector_;
-  plan.target = segments_->end();
   return plan;
 }
 
@@ -447,11 +529,11 @@ Status LogWriter::Impl::execute(const WritePlan& plan) {
   return status;
 }
 
-// Caller owns writing_. Writes everything appended so far.
-Status LogWriter::Impl::leaderWrite(std::unique_lock<std::mutex>& lock) {
-  WritePlan plan = snapshot();
+// Caller owns writing_. Writes everything appended so far (see TipMode).
+Status LogWriter::Impl::leaderWrite(std::unique_lock<std::mutex>& lock, TipMode mode) {
+  WritePlan plan = snapshot(mode);
   if (plan.images.empty()) {
-    durable_ = plan.target;
+    if (durable_ < plan.target) durable_ = plan.target;
     return Status::ok();
   }
   lock.unlock();
@@ -463,12 +545,15 @@ Status LogWriter::Impl::leaderWrite(std::unique_lock<std::mutex>& lock) {
     return fail(Status(code, status.message()));
   }
   durable_ = plan.target;
-  tipOnDisk_ = plan.tip;
-  tipSector_ = plan.tipSector;
+  // A tip left unchanged on disk by a CompletedOnly write stays protected.
+  if (mode != TipMode::CompletedOnly || plan.isolateFirst) {
+    tipOnDisk_ = plan.tip;
+    tipSector_ = plan.tipSector;
+  }
   return Status::ok();
 }
 
-Status LogWriter::Impl::flushLocked(std::unique_lock<std::mutex>& lock, LogPosition upTo) {
+Status LogWriter::Impl::flushLocked(std::unique_lock<std::mutex>& lock, LogPosition upTo, TipMode mode) {
   while (true) {
     ESEKIT_RETURN_IF_ERROR(failure_);
     if (covered(upTo)) return Status::ok();
@@ -476,7 +561,10 @@ Status LogWriter::Impl::flushLocked(std::unique_lock<std::mutex>& lock, LogPosit
     idle_.wait(lock);
   }
   writing_ = true;
-  const Status status = leaderWrite(lock);
+  // A position inside a full segment needs no padding of the tip.
+  const LogPosition tipStart{0, segments_->currentSector(), segments_->generation()};
+  if (mode == TipMode::Pad && upTo < tipStart) mode = TipMode::CompletedOnly;
+  const Status status = leaderWrite(lock, mode);
   writing_ = false;
   idle_.notify_all();
   return status;
@@ -485,7 +573,7 @@ Status LogWriter::Impl::flushLocked(std::unique_lock<std::mutex>& lock, LogPosit
 Status LogWriter::Impl::flush(LogPosition upTo) {
   std::unique_lock lock(mutex_);
   ESEKIT_RETURN_IF_ERROR(usable());
-  return flushLocked(lock, upTo);
+  return flushLocked(lock, upTo, TipMode::Pad);
 }
 
 Result<LogPosition> LogWriter::Impl::append(Bytes record, bool shutdown) {
@@ -509,19 +597,26 @@ Result<LogPosition> LogWriter::Impl::append(Bytes record, bool shutdown) {
   Result<LogPosition> position = segments_->append(record, options_.clock());
   ESEKIT_RETURN_IF_ERROR(position);
   ++stats_.recordsAppended;
-  if (segments_->completedCount() >= kMaxPendingSegments && !writing_) {
+  lastRecordType_ = record[0];
+  const size_t completed = segments_->completedCount();
+  if (completed >= kMaxPendingSegments && !writing_) {
+    // The background writer is behind: write here (bounds the memory).
     writing_ = true;
-    const Status status = leaderWrite(lock);
+    const Status status = leaderWrite(lock, TipMode::CompletedOnly);
     writing_ = false;
     idle_.notify_all();
     ESEKIT_RETURN_IF_ERROR(status);
+  } else if (completed >= kBackgroundWriteSegments && !wantSegmentsWritten_ && worker_.joinable()) {
+    wantSegmentsWritten_ = true;
+    workerWake_.notify_one();
   }
   return position;
 }
 
 // ---- rollover -----------------------------------------------------------------
 
-Status LogWriter::Impl::rolloverLocked(std::unique_lock<std::mutex>& lock, int32_t expectedGeneration) {
+Status LogWriter::Impl::rolloverLocked(std::unique_lock<std::mutex>& lock, int32_t expectedGeneration,
+                                       bool prepareNow) {
   while (writing_) idle_.wait(lock);
   ESEKIT_RETURN_IF_ERROR(failure_);
   if (header_.generation != expectedGeneration) return Status::ok();  // another thread rolled over
@@ -529,18 +624,21 @@ Status LogWriter::Impl::rolloverLocked(std::unique_lock<std::mutex>& lock, int32
   // (leaderWrite releases the mutex during the I/O).
   writing_ = true;
   rollingOver_ = true;
-  Status status = leaderWrite(lock);
-  if (status.isOk()) status = switchGeneration();
+  Status status = leaderWrite(lock, TipMode::Pad);
+  // The background worker may be creating `<base>tmp.log` right now.
+  while (preparingTemporary_) idle_.wait(lock);
+  if (status.isOk()) status = switchGeneration(prepareNow);
   writing_ = false;
   rollingOver_ = false;
   idle_.notify_all();
+  workerWake_.notify_one();  // the next `<base>tmp.log` may be wanted
   if (!status.isOk() && status.code() != JetError::LogDiskFull && status.code() != JetError::LogSequenceEnd)
     return fail(status);
   return status;
 }
 
 // log-format.md §8 steps 1-5. The lock is held and writing_ is set.
-Status LogWriter::Impl::switchGeneration() {
+Status LogWriter::Impl::switchGeneration(bool prepareNow) {
   if (header_.generation >= kGenerationMax)
     return Status(JetError::LogSequenceEnd, "log generation " + std::to_string(header_.generation) +
                                                 " reached lGenerationMax 0x7FFFF800");
@@ -612,13 +710,22 @@ Status LogWriter::Impl::switchGeneration() {
   tipOnDisk_ = false;
   tipSector_ = 0;
   ++stats_.generationsCreated;
-  return prepareTemporary();
+  if (prepareNow) {
+    wantTemporary_ = false;
+    return prepareTemporary();
+  }
+  // The next `<base>tmp.log` is created by the background worker, off the
+  // commit path; the next rollover waits for it or creates it itself.
+  requestTemporary();
+  return Status::ok();
 }
 
 Status LogWriter::Impl::rollover() {
   std::unique_lock lock(mutex_);
   ESEKIT_RETURN_IF_ERROR(usable());
-  return rolloverLocked(lock, header_.generation);
+  // An explicit rollover (backup) returns with `<base>tmp.log` ready, as the
+  // header documents, and appends wait until then (as before the worker).
+  return rolloverLocked(lock, header_.generation, true);
 }
 
 Status LogWriter::Impl::deleteGenerationsBefore(int32_t generation) {
@@ -647,11 +754,82 @@ Status LogWriter::Impl::close() {
   if (closed_) return Status::ok();
   Status status = failure_;
   // Until everything appended so far (also by racing appenders) is durable.
-  while (status.isOk() && segments_ && !(durable_ >= segments_->end())) status = flushLocked(lock, segments_->end());
+  // The tip keeps its shadow instead of a Nop2 fill, so that a clean-end
+  // record (Term2) stays the last record of the log.
+  while (status.isOk() && segments_ && !(durable_ >= segments_->end()))
+    status = flushLocked(lock, segments_->end(), TipMode::Shadow);
   while (writing_) idle_.wait(lock);
+  lock.unlock();
+  stopWorker();
+  lock.lock();
   file_.close();
   closed_ = true;
   return status;
+}
+
+// ---- background worker ---------------------------------------------------------
+
+void LogWriter::Impl::startWorker() {
+  worker_ = std::thread([this] { workerLoop(); });
+}
+
+void LogWriter::Impl::stopWorker() {
+  {
+    std::lock_guard lock(mutex_);
+    workerStop_ = true;
+  }
+  workerWake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void LogWriter::Impl::requestTemporary() {
+  temporaryReady_ = false;
+  if (diskFullMode_) return;
+  if (!worker_.joinable()) {
+    (void)prepareTemporary();  // no worker (not started yet): as before, synchronously
+    return;
+  }
+  wantTemporary_ = true;
+  workerWake_.notify_one();
+}
+
+void LogWriter::Impl::workerLoop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    // Woken by append/switchGeneration; the timeout covers a wish that
+    // arrived while a leader or a rollover was busy (they signal idle_ only).
+    workerWake_.wait_for(lock, std::chrono::milliseconds(20), [&] {
+      return workerStop_ || (wantTemporary_ && !rollingOver_) || (wantSegmentsWritten_ && !writing_);
+    });
+    if (workerStop_) break;
+    if (wantTemporary_ && !rollingOver_) {
+      // Outside the mutex: a zero-filled file of fileSize bytes plus fsync.
+      wantTemporary_ = false;
+      preparingTemporary_ = true;
+      const fs::path path = temporaryPath();
+      lock.unlock();
+      std::error_code error;
+      if (fs::exists(path, error)) fs::remove(path, error);  // stale: never part of the stream
+      Status created = createFile(path);
+      if (created.isOk()) created = io::syncDirectory(options_.directory);
+      lock.lock();
+      preparingTemporary_ = false;
+      // A failure (a full disk) is not an error here: the next rollover
+      // creates the file itself or falls back to a reserve log.
+      temporaryReady_ = created.isOk();
+      idle_.notify_all();
+      continue;
+    }
+    if (wantSegmentsWritten_ && !writing_) {
+      wantSegmentsWritten_ = false;
+      if (!failure_.isOk() || closed_ || rollingOver_ || segments_->completedCount() == 0) continue;
+      writing_ = true;
+      (void)leaderWrite(lock, TipMode::CompletedOnly);  // a failure is sticky (failure_): callers see it
+      writing_ = false;
+      idle_.notify_all();
+      workerWake_.notify_all();
+    }
+  }
 }
 
 // ---- LogWriter ------------------------------------------------------------------
@@ -665,6 +843,7 @@ Result<std::unique_ptr<LogWriter>> LogWriter::create(const LogWriterOptions& opt
   ESEKIT_RETURN_IF_ERROR(Impl::validate(options));
   auto impl = std::make_unique<Impl>(options);
   ESEKIT_RETURN_IF_ERROR(impl->startNew());
+  impl->startWorker();
   return std::unique_ptr<LogWriter>(new LogWriter(std::move(impl)));
 }
 
@@ -675,6 +854,7 @@ Result<std::unique_ptr<LogWriter>> LogWriter::continueStream(const LogWriterOpti
   ESEKIT_RETURN_IF_ERROR(Impl::validate(adjusted));
   auto impl = std::make_unique<Impl>(adjusted);
   ESEKIT_RETURN_IF_ERROR(impl->startContinued(tail));
+  impl->startWorker();
   return std::unique_ptr<LogWriter>(new LogWriter(std::move(impl)));
 }
 

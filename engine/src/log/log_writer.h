@@ -5,17 +5,27 @@
 // and checksums.md §7.
 //
 // Durability protocol (log-format.md §5.3). Records are packed into 4 KiB
-// segments in memory (LogSegmentWriter). flush() writes, in this order:
-//   1. when the previous flush left a partial segment at sector F (with its
-//      shadow at F+1): the new image of sector F alone, then fdatasync — the
-//      durable shadow protects F's acknowledged records while F is rewritten;
-//   2. the remaining full segments, the new partial tip T and its shadow at
-//      T+1 (same bytes, checksum with pgno T), in chunks of at most
-//      kMaxSectorsPerWrite sectors, each followed by fdatasync.
+// segments in memory (LogSegmentWriter). flush() closes a partial segment
+// with a Nop2 record that fills it (as ESE does when it flushes a partial
+// sector: lrtypNOP2 wastage), so every flush writes whole segments that no
+// later write touches again: the segments, in chunks of at most
+// kMaxSectorsPerWrite sectors, each followed by fdatasync — one write and
+// one fdatasync for a commit of less than 256 KiB. Only close() (and the
+// restart of a stream, continueStream) writes a partial tip T with its
+// shadow at T+1 (same bytes, checksum with pgno T), so that a clean-end
+// record stays the last record; the next write that rewrites T issues T
+// alone first, then fdatasync — the durable shadow protects T's
+// acknowledged records while T is rewritten.
 // So at any moment only one chunk of at most kMaxSectorsPerWrite + 1 sectors
 // holds unacknowledged, possibly torn data, and everything before it is
 // durable. LogReader relies on exactly this to tell a torn tail (end of the
 // log) from corruption (see log_reader.h).
+//
+// Background worker (one thread per writer): full segments appended by lazy
+// commits are written by it once kMaxSectorsPerWrite of them are pending
+// (an append writes them itself only when 1024 are pending), and after a
+// rollover it pre-creates the next `<base>tmp.log` (zero-filled, fsync), so
+// that a rollover on the commit path is a rename.
 //
 // Group commit: flush() callers whose positions are covered by a write in
 // progress wait for it; one caller (the leader) writes everything appended
@@ -155,7 +165,8 @@ class LogWriter {
   // Finishes the current generation and starts the next (log-format.md §8):
   // flush, header of generation+1 into `<base>tmp.log`, `<base>.log` ->
   // `<base>XXXXX.log`, `<base>tmp.log` -> `<base>.log`, directory fsync,
-  // pre-create the next `<base>tmp.log`.
+  // pre-create the next `<base>tmp.log` (rollovers done by append() leave
+  // that to the background worker; this call does it before returning).
   Status rollover();
   int32_t currentGeneration() const;
 

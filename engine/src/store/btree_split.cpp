@@ -151,6 +151,18 @@ Result<Choice> chooseInternalSplit(const NodePage& p, const Pending& pending, si
   return choice;
 }
 
+// Whether the Split2 record must carry the split page's before-image: only
+// when existing nodes move to the new page, so that redo can rebuild the new
+// page even when the split page on disk is already past the split. An append
+// split (nothing moves; the new node is logged by its own Insert) needs none.
+// This is ESE's rule (btsplit: FBTISplitPageBeforeImageRequired, false for
+// append splits and for right splits that move only the inserted node; see
+// ese-format/log-records.md §3.5). It removes the 8 KiB image from every
+// split of a sequential load.
+bool splitNeedsBeforeImage(const SplitRecord& split) {
+  return split.splitType == 0 || split.ilineSplit < split.lineCount;
+}
+
 }  // namespace
 
 Status StoreImpl::makeRoom(const TreeInfo& tree, Bytes key, size_t need, bool inserting,
@@ -189,8 +201,9 @@ Status StoreImpl::makeRoom(const TreeInfo& tree, Bytes key, size_t need, bool in
     split.lineCount = p.nodeCount();
     split.ilinePrefixSplit = -1;
     split.ilinePrefixNew = -1;
+    // The live split builds the new page from this copy; the record carries
+    // it only when nodes move (see splitNeedsBeforeImage).
     scratch_.assign(splitPage.bytes().begin(), splitPage.bytes().end());
-    split.pageBeforeImage = scratch_;
 
     if (level == 0) {
       // Vertical split of the root (splittype 0).
@@ -200,6 +213,7 @@ Status StoreImpl::makeRoom(const TreeInfo& tree, Bytes key, size_t need, bool in
       split.splitPageFlags = (p.flags() & ~(page::flag::Leaf | page::flag::ParentOfLeaf)) |
                              (p.leaf() ? page::flag::ParentOfLeaf : 0);
       split.page.dbtime = nextDbtime(std::max(split.page.dbtimeBefore, newPageDbtime));
+      split.pageBeforeImage = scratch_;  // every node moves
       const LogRecord record = makeSplit2(split);
       auto position = log(record);
       if (!position) return position.status();
@@ -240,6 +254,7 @@ Status StoreImpl::makeRoom(const TreeInfo& tree, Bytes key, size_t need, bool in
     }
     split.page.dbtime = nextDbtime(std::max({split.page.dbtimeBefore, split.dbtimeParentBefore, split.dbtimeRightBefore,
                                              newPageDbtime}));
+    if (splitNeedsBeforeImage(split)) split.pageBeforeImage = scratch_;
     const LogRecord record = makeSplit2(split);
     auto position = log(record);
     if (!position) return position.status();

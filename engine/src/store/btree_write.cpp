@@ -208,6 +208,7 @@ Status StoreImpl::eraseNode(const TreeInfo& tree, Bytes key, const OperationCont
   if (!position) return position.status();
   ESEKIT_RETURN_IF_ERROR(applyDelete(p, *record.as<NodeOperationRecord>()));
   cache_->markDirty(*leaf.page, *position);
+  if (p.nodeCount() == 0) return mergeEmptyLeaf(tree, steps, context);
   return Status::ok();
 }
 

@@ -298,7 +298,7 @@ Status NodePage::setExternalHeader(Bytes header) {
   const size_t old = tagSize(0);
   if (header.size() > old && header.size() - old > freeBytes()) return noRoom(header.size() - old, freeBytes());
   std::array<uint8_t, 32768> copy;  // the new header may alias the page
-  std::memcpy(copy.data(), header.data(), header.size());
+  if (!header.empty()) std::memcpy(copy.data(), header.data(), header.size());  // an empty span may be null
   releaseLine(0);
   uint8_t* out = placeLine(0, header.size(), 0, false);
   if (!header.empty()) std::memcpy(out, copy.data(), header.size());

@@ -15,6 +15,7 @@
 #include "esekit/format/page.h"
 #include "esekit/format/page_edit.h"
 #include "esekit/format/page_verify.h"
+#include "instance/changed_pages.h"
 #include "store/database_store.h"
 
 namespace esekit::engine::store {
@@ -240,6 +241,13 @@ Status PageCache::flush(LogSink* log, uint32_t minimumPages) {
   if (log != nullptr && !upTo.isZero()) ESEKIT_RETURN_IF_ERROR(log->flushUpTo(upTo));
   std::sort(pages.begin(), pages.end(), [](const CachedPage* a, const CachedPage* b) { return a->pgno < b->pgno; });
   for (CachedPage* page : pages) page::PageEditor(page->bytes()).seal(page->pgno);
+  {
+    // Pages-differential tracking, persisted before the pages change on disk (changed_pages.h).
+    std::vector<uint32_t> pgnos;
+    pgnos.reserve(pages.size());
+    for (const CachedPage* page : pages) pgnos.push_back(page->pgno);
+    ESEKIT_RETURN_IF_ERROR(changed_pages::beforePageWrite(path_, pgnos));
+  }
   ESEKIT_RETURN_IF_ERROR(writePages(pages));
   const uint64_t wanted = page::fileOffsetOfPage(minimumPages, pageSize_) + pageSize_;
   struct stat st {};

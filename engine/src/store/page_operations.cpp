@@ -2,6 +2,7 @@
 // creation, NewPage), space-trees.md §3-§4, §6.1, page-format.md §4-§5
 #include "store/page_operations.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -202,12 +203,15 @@ Status applySplitToSplitPage(NodePage& page, const SplitRecord& record) {
 }
 
 Status applySplitToNewPage(MutableBytes bytes, const SplitRecord& record, Bytes source) {
-  NodePage from(source);
-  const uint16_t count = from.nodeCount();
-  if (record.lineCount != count || record.ilineSplit > count)
+  const bool vertical = record.splitType == 0;
+  // No node moves (append split): the source is not read and may be empty.
+  const bool moves = vertical || record.ilineSplit < record.lineCount;
+  std::optional<NodePage> from;
+  if (moves) from.emplace(source);
+  const uint16_t count = moves ? from->nodeCount() : record.lineCount;
+  if (moves && (record.lineCount != count || record.ilineSplit > count))
     return Status(JetError::DatabaseCorrupted, "Split2: the split page's before-image has " + std::to_string(count) +
                                                    " nodes, the record expects " + std::to_string(record.lineCount));
-  const bool vertical = record.splitType == 0;
   const bool linked = !vertical && (record.newPageFlags & page::flag::Leaf);
   const uint32_t previous = linked ? record.page.pgno : 0;
   const uint32_t next = linked ? record.pgnoRight : 0;
@@ -218,10 +222,10 @@ Status applySplitToNewPage(MutableBytes bytes, const SplitRecord& record, Bytes 
   if (!record.prefixSplitNew.empty()) ESEKIT_RETURN_IF_ERROR(page.setExternalHeader(record.prefixSplitNew));
   std::vector<uint8_t> key;
   const uint16_t first = vertical ? 0 : record.ilineSplit;
-  for (uint16_t i = first; i < count; ++i) {
-    const NodePage::Line l = from.line(i);
+  for (uint16_t i = first; moves && i < count; ++i) {
+    const NodePage::Line l = from->line(i);
     key.clear();
-    from.appendKey(i, key);
+    from->appendKey(i, key);
     const uint8_t flags = static_cast<uint8_t>(l.flags & ~page::node_flag::Compressed);
     ESEKIT_RETURN_IF_ERROR(insertWithPrefix(page, static_cast<uint16_t>(i - first), flags, key, l.data));
   }

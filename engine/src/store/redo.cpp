@@ -8,6 +8,7 @@
 #include <string>
 
 #include "store/page_operations.h"
+#include "store/redo_windows.h"
 #include "store/store_impl.h"
 
 namespace esekit::engine::store {
@@ -58,6 +59,8 @@ Result<RedoEffect> StoreImpl::redo(const LogRecord& record, LogPosition position
     case LogRecordType::CreateSingleExtentFDP:
       if (const auto* create = record.as<CreateFdpRecord>()) return redoCreateFdp(*create, record, position);
       break;
+    case LogRecordType::Merge2:
+      return redoRecord(*this, record, position);  // gate per page, then redo_windows_merge.cpp
     case LogRecordType::ExtendDB:
       if (const auto* extend = record.as<ExtendDatabaseRecord>()) {
         ownedLast_ = std::max(ownedLast_, extend->pgnoLast);
@@ -173,8 +176,12 @@ Result<RedoEffect> StoreImpl::redoSplit(const SplitRecord& split, const LogRecor
   if (needNew) {
     // The new page is rebuilt from the split page as it was before the split:
     // the logged before-image, or the page itself when it still is in that state.
+    // An append split moves no node and logs no before-image (btree_split.cpp).
     Bytes source;
-    if (split.pageBeforeImage.size() == pageSize_ && split.preimageFlags == 0) {
+    const bool nodesMove = split.splitType == 0 || split.ilineSplit < split.lineCount;
+    if (!nodesMove) {
+      source = {};
+    } else if (split.pageBeforeImage.size() == pageSize_ && split.preimageFlags == 0) {
       source = split.pageBeforeImage;
     } else if (*needSplit) {
       scratch_.assign((*splitPage)->bytes().begin(), (*splitPage)->bytes().end());

@@ -13,6 +13,7 @@
 namespace esekit::engine::store {
 
 class StoreImpl;
+struct SplitLevelOperation;  // redo_windows_split.cpp
 
 class WindowsRedo {
  public:
@@ -35,6 +36,9 @@ class WindowsRedo {
   // §4.4 for every page of `records` (one record, or one macro).
   static Result<Gate> gate(StoreImpl& store, std::span<const LogRecord> records, std::span<const LogPosition> positions);
   static void note(StoreImpl& store, const LogRecord& record);
+  // Whether `position` lies past the generations a dirty database's pages
+  // may already contain (header le_lGenMaxRequired).
+  static bool beyondMaxRequired(StoreImpl& store, LogPosition position);
   static RedoEffect skippedEffect(const LogRecord& record);
 
   static Result<RedoEffect> redo(StoreImpl& store, const LogRecord& record, LogPosition position);
@@ -58,8 +62,14 @@ class WindowsRedo {
   // redo_windows_split.cpp
   static Result<std::vector<RedoEffect>> redoSplitPath(StoreImpl& store, std::span<const LogRecord> records,
                                                        std::span<const LogPosition> positions, Gate& gated);
+  // One level of a split path: its split page, new page and old right sibling.
+  static Status redoSplitLevel(StoreImpl& store, const SplitRecord& level, const SplitLevelOperation& operation,
+                               LogPosition position, const std::string& where, Gate& gated);
   static Result<std::vector<RedoEffect>> redoMergePath(StoreImpl& store, std::span<const LogRecord> records,
                                                        std::span<const LogPosition> positions, Gate& gated);
+
+  // redo_windows_merge.cpp (redoMergePath above is defined there too)
+  static Result<RedoEffect> redoMerge(StoreImpl& store, const LogRecord& record, LogPosition position, Gate& gated);
 
   static void markRedone(StoreImpl& store, GatePage& page, int64_t dbtime, LogPosition position);
 };

@@ -30,15 +30,22 @@ RecordSupport recordSupport(LogRecordType type) {
     case T::UndoInfo: return {none, noUndo, "deferred before-image completes the change's undo entry"};
     case T::Split2:
       return {yes, noUndo,
-              "macro path gated together; one-level vertical/right/append split with the macro's insert/replace, "
-              "prefixes, siblings, parent separator; before-image when only the new page needs redo"};
+              "macro path gated together; every level of the path (vertical/right/append, a parent splitting with "
+              "the separator of the level below, new root level on a vertical root split), the macro's "
+              "insert/replace, prefixes, siblings, parent separator; before-image (dehydrated and/or Xpress) when "
+              "only the new page needs redo"};
     case T::Merge2:
-      return {RedoSupport::GateOnly, noUndo, "macro path gated together; rebuilding merged pages not implemented"};
+      return {yes, noUndo,
+              "macro path gated together, each page by its own dbtimeBefore; levels: delete node / key change / "
+              "empty page; leaf: empty page, full and partial right/left moves, siblings unlinked, page freed "
+              "(fPageEmpty); before-image when only the destination needs redo; never versioned, nothing to undo"};
     case T::ConvertFDP2:
       return {yes, noUndo, "root SPACE_HEADER to multiple extent, OE/AE roots built from the extents and bitmap"};
     case T::PageMove:
     case T::RootPageMove:
-    case T::Scrub: return {RedoSupport::GateOnly, noUndo, "gated; page rebuild not implemented"};
+    case T::Scrub:
+      return {RedoSupport::GateOnly, noUndo,
+              "gated; page rebuild not implemented (logged by database shrink and scrubbing only, in no corpus log)"};
     case T::Split:
     case T::Merge:
     case T::ConvertFDP: return {RedoSupport::Rejected, noUndo, "pre-Split2 format: ESE rejects replay too"};

@@ -108,6 +108,14 @@ class StoreImpl final : public DatabaseStore {
   // descends again and retries.
   Status makeRoom(const TreeInfo& tree, Bytes key, size_t need, bool inserting, const OperationContext& context);
 
+  // --- merges (btree_merge.cpp) ---
+  // After a delete: an emptied non-root leaf is merged away (Merge2 empty
+  // page) and freed when its parent keeps other pointers; `steps` is the
+  // delete's path (cleared when the merge happened).
+  Status mergeEmptyLeaf(const TreeInfo& tree, std::vector<PathStep>& steps, const OperationContext& context);
+  // Returns one page to the tree's FDP available space.
+  Status freePage(const TreeInfo& tree, uint32_t pgno, const OperationContext& context);
+
   // --- space (space.cpp) ---
   Result<uint32_t> allocatePage(const TreeInfo& tree, const OperationContext& context);
   // `count` consecutive pages from the FDP's available space.

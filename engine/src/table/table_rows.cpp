@@ -279,10 +279,14 @@ Status TableStoreImpl::insertRow(const TableInfo& table, Bytes key, Bytes value,
   auto normalized = normalizedKey(**state, key);
   if (!normalized) return normalized.status();
   const store::TreeRoot tree = (*state)->info.tree;
-  // Checked before any long value is written, so a duplicate leaves nothing behind.
-  auto existing = database_.find(tree, *normalized);
-  if (!existing) return existing.status();
-  if (*existing) return Status(JetError::KeyDuplicate, "table '" + table.name + "' already has this key");
+  // Checked before any long value is written, so a duplicate leaves nothing
+  // behind. An intrinsic value writes nothing before the tree insert, which
+  // itself refuses a duplicate before any change: no second descent then.
+  if (value.size() > kLargestIntrinsicValue) {
+    auto existing = database_.find(tree, *normalized);
+    if (!existing) return existing.status();
+    if (*existing) return Status(JetError::KeyDuplicate, "table '" + table.name + "' already has this key");
+  }
   auto record = recordFor(**state, key, value, context);
   if (!record) return record.status();
   return database_.insert(tree, *normalized, *record, context).withContext("table '" + table.name + "'");

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "esekit/format/xpress.h"
+
 namespace esekit::compression {
 namespace {
 
@@ -29,71 +31,14 @@ Result<std::vector<uint8_t>> sevenBit(Bytes in, bool unicode) {
   return out;
 }
 
-// MS-XCA "plain LZ77" (LZXPRESS) decoder: 32-bit flag words, literals and
-// (length, distance) matches with nibble-shared extended lengths.
+// Xpress (scheme 3): a 16-bit uncompressed size, then an MS-XCA plain LZ77
+// stream (decoded by esekit/format/xpress.h).
 Result<std::vector<uint8_t>> xpress(Bytes in, size_t maxOutput) {
   if (in.size() < 3) return corrupt("Xpress value shorter than its 3-byte header");
   const size_t expected = loadLittleEndian<uint16_t>(in.data() + 1);
   if (expected > maxOutput) return corrupt("Xpress size " + std::to_string(expected) + " above the limit");
-  std::vector<uint8_t> out;
-  out.reserve(expected);
-  size_t pos = 3, sharedNibble = 0;
-  uint32_t flags = 0;
-  int flagCount = 0;
-  auto need = [&](size_t n) { return pos + n <= in.size(); };
-  while (out.size() < expected) {
-    if (flagCount == 0) {
-      if (!need(4)) break;
-      flags = loadLittleEndian<uint32_t>(in.data() + pos);
-      pos += 4;
-      flagCount = 32;
-    }
-    --flagCount;
-    if (((flags >> flagCount) & 1) == 0) {
-      if (!need(1)) break;
-      out.push_back(in[pos++]);
-      continue;
-    }
-    if (!need(2)) break;
-    const uint16_t token = loadLittleEndian<uint16_t>(in.data() + pos);
-    pos += 2;
-    size_t length = token % 8;
-    const size_t distance = token / 8 + 1;
-    if (length == 7) {
-      if (sharedNibble == 0) {
-        if (!need(1)) return corrupt("truncated length nibble");
-        sharedNibble = pos;
-        length = in[pos++] % 16;
-      } else {
-        length = in[sharedNibble] / 16;
-        sharedNibble = 0;
-      }
-      if (length == 15) {
-        if (!need(1)) return corrupt("truncated length byte");
-        length = in[pos++];
-        if (length == 255) {
-          if (!need(2)) return corrupt("truncated length word");
-          length = loadLittleEndian<uint16_t>(in.data() + pos);
-          pos += 2;
-          if (length == 0) {
-            if (!need(4)) return corrupt("truncated length dword");
-            length = loadLittleEndian<uint32_t>(in.data() + pos);
-            pos += 4;
-          }
-          if (length < 15 + 7) return corrupt("extended match length too small");
-          length -= 15 + 7;
-        }
-        length += 15;
-      }
-      length += 7;
-    }
-    length += 3;
-    if (distance > out.size()) return corrupt("match distance " + std::to_string(distance) + " before the start");
-    if (length > expected - out.size()) length = expected - out.size();
-    for (size_t i = 0; i < length; ++i) out.push_back(out[out.size() - distance]);
-  }
-  if (out.size() != expected)
-    return corrupt("Xpress stream ended after " + std::to_string(out.size()) + " of " + std::to_string(expected) + " bytes");
+  auto out = esekit::xpress::decompress(in.subspan(3), expected);
+  if (!out) return corrupt(out.status().message());
   return out;
 }
 

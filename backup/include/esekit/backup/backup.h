@@ -72,6 +72,9 @@ struct BackupOptions {
   //         slot Incremental. Needs a previous full backup (MissingFullBackup)
   //         and no circular logging (InvalidBackup).
   //   Differential: the same logs; never truncates; slot Differential.
+  //   Pages: the pages written since the last full backup (one `<db>.pages`
+  //         file per database, doc/pages-differential.md) + the logs of a
+  //         Full; never truncates; slot Differential; no previousBackup.
   BackupType type = BackupType::Full;
 
   // Atomic replacement (JET_bitBackupAtomic semantics, esekit's scheme): the

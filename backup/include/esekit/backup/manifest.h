@@ -32,8 +32,11 @@ enum class BackupType : uint8_t {
   Differential,  // logs since the last full; never truncates; slot Differential
   Copy,          // like Full; never truncates; slot Copy only
   LogOnly,       // logs only, like Incremental (VSS "log" backup); truncates; slot Incremental
+  Pages,         // pages changed since the last full (one <db>.pages file per database) + logs
+                 // [startGeneration, endGeneration] like Full; never truncates; slot Differential
+                 // (doc/pages-differential.md)
 };
-// "full", "incremental", "differential", "copy", "log".
+// "full", "incremental", "differential", "copy", "log", "pages".
 std::string_view backupTypeName(BackupType type);
 std::optional<BackupType> parseBackupType(std::string_view name);
 // Full and Copy copy databases; the others copy logs only.
@@ -91,8 +94,8 @@ struct ManifestDatabase {
   BackupInfo trailer;
 };
 
-enum class FileKind : uint8_t { Database, Log };
-std::string_view fileKindName(FileKind kind);  // "database", "log"
+enum class FileKind : uint8_t { Database, Log, Pages };
+std::string_view fileKindName(FileKind kind);  // "database", "log", "pages"
 
 struct ManifestFile {
   std::string name;  // as stored in the directory ("edb00005.log" or "edb00005.log.zst")

@@ -95,10 +95,28 @@ class BackupSession {
   // Logs Backup2 Abort (best effort; nothing else changes).
   void abort();
 
+  // Page-level differential (doc/pages-differential.md): the pages of the
+  // database written to its file since its last full backup began, as
+  // tracked by the engine (ascending page numbers, pgno >= 1), and that full
+  // backup's BKINFO. MissingFullBackup when the header records no full
+  // backup; InvalidBackupSequence when the tracking file is missing, damaged
+  // or belongs to another full backup (the message names both stamps).
+  struct ChangedPages {
+    std::vector<uint32_t> pages;
+    BackupInfo fullBackup;
+  };
+  Result<ChangedPages> changedPages(const BackupDatabaseInfo& database) const;
+
  private:
   struct State;
   explicit BackupSession(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
+
+// The roaring portable serialization of a set of page numbers (the bitmap
+// of a `.pages` file, doc/pages-differential.md), and back: a damaged
+// bitmap, or one with a value >= pageLimit, is InvalidParameter.
+std::vector<uint8_t> encodePageSet(std::span<const uint32_t> pages);
+Result<std::vector<uint32_t>> decodePageSet(Bytes bytes, uint64_t pageLimit);
 
 }  // namespace esekit::engine

@@ -16,6 +16,11 @@
 //     and a checkpoint), with every logged database path relocated to the
 //     staged file of the same name (VSS "new target"); the original
 //     locations are never touched;
+//     the restored headers (both copies) then forget the source's backup
+//     history: the previous-backup slots are zeroed as ESE does after a hard
+//     recovery (checkpoint-and-backup.md §6 step 5), so the next incremental
+//     of the restored instance needs a new full backup first; a pages set
+//     (doc/pages-differential.md) is laid over the full's copy before replay;
 //  4. renames the staged databases, logs and checkpoint into the target and
 //     removes the staging directory. The target then holds clean databases
 //     and a log stream that Instance::open (same base name, the log file size
