@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "backup_directory.h"
+#include "backup_output.h"
 #include "page_differential.h"
 #include "esekit/engine/backup_support.h"
 
@@ -84,7 +85,6 @@ class Run {
  public:
   Run(engine::Instance& instance, const BackupOptions& options, BackupResult& result)
       : instance_(instance), options_(options), result_(result), progress_(options.progress) {
-    workers_ = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   }
 
   Status run(const fs::path& destination) {
@@ -128,33 +128,12 @@ class Run {
   }
 
  private:
-  std::string storedName(const std::string& name) const {
-    return options_.compression == Compression::Zstd ? name + ".zst" : name;
-  }
-
   Result<std::unique_ptr<StoredFileWriter>> createFile(const std::string& name) {
-    const fs::path path = directory_->writeDirectory() / storedName(name);
-    auto writer = StoredFileWriter::create(path, options_.compression, options_.compressionLevel,
-                                           options_.compression == Compression::Zstd ? workers_ : 0,
-                                           options_.faultHook);
-    if (writer) directory_->track(path);
-    return writer;
+    return createBackupFile(*directory_, name, options_);
   }
 
   ManifestFile finishedEntry(const StoredFileWriter& writer, FileKind kind, int32_t generation) {
-    ManifestFile entry;
-    entry.name = writer.path().filename().string();
-    entry.kind = kind;
-    entry.generation = generation;
-    entry.size = writer.stored().size;
-    entry.hash = writer.stored().hash;
-    if (options_.compression != Compression::None) {
-      entry.uncompressedSize = writer.original().size;
-      entry.uncompressedHash = writer.original().hash;
-    }
-    result_.bytesStored += entry.size;
-    ++result_.filesWritten;
-    return entry;
+    return finishedFileEntry(writer, kind, generation, options_, result_);
   }
 
   // Copies one stream (database or log) of the external backup into a file.
@@ -316,13 +295,7 @@ class Run {
       d.trailer = stream.trailer;
       m.databases.push_back(d);
     }
-    const std::string text = serializeManifest(m);
-    auto writer = StoredFileWriter::create(directory_->writeDirectory() / kManifestFileName, Compression::None, 0, 0,
-                                           options_.faultHook);
-    if (!writer) return writer.status();
-    directory_->track((*writer)->path());
-    ESEKIT_RETURN_IF_ERROR((*writer)->write(Bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
-    return (*writer)->finish();
+    return writeManifestFile(*directory_, m, options_);
   }
 
  public:
@@ -333,7 +306,6 @@ class Run {
   const BackupOptions& options_;
   BackupResult& result_;
   Progress progress_;
-  unsigned workers_ = 1;
   std::unique_ptr<ExternalBackup> backup_;
   std::optional<BackupDirectory> directory_;
   bool committed_ = false;
@@ -390,16 +362,7 @@ Result<BackupResult> backup(engine::Instance& instance, const fs::path& destinat
   if (options.type == BackupType::Pages) return pagesBackup(instance, destination, options);
   BackupResult result;
   Run run(instance, options, result);
-  Status status = run.run(destination);
-  if (!status.isOk()) {
-    run.fail();
-    return status;
-  }
-  std::error_code error;
-  result.directory = fs::absolute(destination, error);
-  result.manifest = std::move(run.manifest_);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  return result;
+  return runBackupJob(run, run.manifest_, result, destination, started);
 }
 
 }  // namespace esekit::backup

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "backup_directory.h"
+#include "backup_output.h"
 #include "esekit/backup/pages_file.h"
 #include "esekit/engine/backup_support.h"
 #include "esekit/format/checksum.h"
@@ -67,7 +68,6 @@ class PagesRun {
  public:
   PagesRun(engine::Instance& instance, const BackupOptions& options, BackupResult& result)
       : instance_(instance), options_(options), result_(result) {
-    workers_ = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   }
 
   Status run(const fs::path& destination) {
@@ -124,29 +124,11 @@ class PagesRun {
   }
 
   Result<std::unique_ptr<StoredFileWriter>> createFile(const std::string& name) {
-    const std::string stored = options_.compression == Compression::Zstd ? name + ".zst" : name;
-    const fs::path path = directory_->writeDirectory() / stored;
-    auto writer = StoredFileWriter::create(path, options_.compression, options_.compressionLevel,
-                                           options_.compression == Compression::Zstd ? workers_ : 0,
-                                           options_.faultHook);
-    if (writer) directory_->track(path);
-    return writer;
+    return createBackupFile(*directory_, name, options_);
   }
 
   ManifestFile entryOf(const StoredFileWriter& writer, FileKind kind, int32_t generation) {
-    ManifestFile entry;
-    entry.name = writer.path().filename().string();
-    entry.kind = kind;
-    entry.generation = generation;
-    entry.size = writer.stored().size;
-    entry.hash = writer.stored().hash;
-    if (options_.compression != Compression::None) {
-      entry.uncompressedSize = writer.original().size;
-      entry.uncompressedHash = writer.original().hash;
-    }
-    result_.bytesStored += entry.size;
-    ++result_.filesWritten;
-    return entry;
+    return finishedFileEntry(writer, kind, generation, options_, result_);
   }
 
   // Verifies one page read through the engine (single-bit errors corrected
@@ -331,20 +313,13 @@ class PagesRun {
       previous.source = "header:" + work.info.path.string();
       m.previous = previous;
     }
-    const std::string text = serializeManifest(m);
-    auto writer = StoredFileWriter::create(directory_->writeDirectory() / kManifestFileName, Compression::None, 0, 0,
-                                           options_.faultHook);
-    if (!writer) return writer.status();
-    directory_->track((*writer)->path());
-    ESEKIT_RETURN_IF_ERROR((*writer)->write(Bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
-    return (*writer)->finish();
+    return writeManifestFile(*directory_, m, options_);
   }
 
   engine::Instance& instance_;
   const BackupOptions& options_;
   BackupResult& result_;
   BackupProgress progress_;
-  unsigned workers_ = 1;
   std::unique_ptr<BackupSession> session_;
   std::optional<BackupDirectory> directory_;
   bool committed_ = false;
@@ -362,16 +337,7 @@ Result<BackupResult> pagesBackup(engine::Instance& instance, const fs::path& des
                                           "since; previousBackup must not be set");
   BackupResult result;
   PagesRun run(instance, options, result);
-  Status status = run.run(destination);
-  if (!status.isOk()) {
-    run.fail();
-    return status;
-  }
-  std::error_code error;
-  result.directory = fs::absolute(destination, error);
-  result.manifest = std::move(run.manifest_);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  return result;
+  return runBackupJob(run, run.manifest_, result, destination, started);
 }
 
 }  // namespace esekit::backup

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "backup_directory.h"
+#include "backup_output.h"
 #include "esekit/backup/snapshot.h"
 #include "esekit/backup/stored_file.h"
 #include "esekit/format/database_header.h"
@@ -195,13 +196,8 @@ class FromSnapshot {
     // The current log keeps its generation's archived name in the backup,
     // like every log of a backup (restore makes the newest one <base>.log).
     const std::string name = file.kind == FileKind::Log ? logName(file) : file.name;
-    const std::string stored = options_.compression == Compression::Zstd ? name + ".zst" : name;
-    const unsigned workers = options_.threads != 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
-    auto writer = StoredFileWriter::create(directory_->writeDirectory() / stored, options_.compression,
-                                           options_.compressionLevel,
-                                           options_.compression == Compression::Zstd ? workers : 0, options_.faultHook);
+    auto writer = createBackupFile(*directory_, name, options_);
     if (!writer) return writer.status();
-    directory_->track((*writer)->path());
     constexpr size_t kChunk = size_t{1} << 20;
     for (size_t offset = 0; offset < bytes.size(); offset += kChunk) {
       const Bytes chunk = bytes.subspan(offset, std::min(kChunk, bytes.size() - offset));
@@ -211,20 +207,8 @@ class FromSnapshot {
       if (options_.progress) options_.progress(total_);
     }
     ESEKIT_RETURN_IF_ERROR((*writer)->finish());
-    ManifestFile entry;
-    entry.name = stored;
-    entry.kind = file.kind;
-    entry.generation = file.generation;
-    entry.size = (*writer)->stored().size;
-    entry.hash = (*writer)->stored().hash;
-    if (options_.compression != Compression::None) {
-      entry.uncompressedSize = (*writer)->original().size;
-      entry.uncompressedHash = (*writer)->original().hash;
-    }
     if (file.kind == FileKind::Database && !manifest.databases.empty()) manifest.databases.back().file = name;
-    result_.bytesStored += entry.size;
-    ++result_.filesWritten;
-    manifest.files.push_back(entry);
+    manifest.files.push_back(finishedFileEntry(**writer, file.kind, file.generation, options_, result_));
     return Status();
   }
 
@@ -246,13 +230,7 @@ class FromSnapshot {
     m.stamp = snapshot_.stamp;
     // Truncation is the snapshot's complete(true) / `esekit backup --complete`, not this copy's.
     m.truncateRequested = false;
-    const std::string text = serializeManifest(m);
-    auto writer = StoredFileWriter::create(directory_->writeDirectory() / kManifestFileName, Compression::None, 0, 0,
-                                           options_.faultHook);
-    if (!writer) return writer.status();
-    directory_->track((*writer)->path());
-    ESEKIT_RETURN_IF_ERROR((*writer)->write(Bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
-    return (*writer)->finish();
+    return writeManifestFile(*directory_, m, options_);
   }
 
   const SnapshotDescription& snapshot_;
@@ -273,16 +251,7 @@ Result<BackupResult> backupFromSnapshot(const SnapshotDescription& snapshot, con
   if (snapshot.files.empty()) return Status(JetError::InvalidBackup, "the snapshot lists no files");
   BackupResult result;
   FromSnapshot run(snapshot, options, result);
-  Status status = run.run(destination);
-  if (!status.isOk()) {
-    run.fail();
-    return status;
-  }
-  std::error_code error;
-  result.directory = fs::absolute(destination, error);
-  result.manifest = std::move(run.manifest);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  return result;
+  return runBackupJob(run, run.manifest, result, destination, started);
 }
 
 Status hashSnapshotFiles(SnapshotDescription& snapshot) {
