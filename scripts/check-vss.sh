@@ -30,7 +30,10 @@ for source in backup/src/snapshot_vss.cpp backup/src/snapshot_core.cpp; do
 done
 
 # The VSS object must really hold the requester (not an empty _WIN32-less unit).
-if ! x86_64-w64-mingw32-nm "$out/snapshot_vss.o" | grep -q "CreateVssBackupComponentsInternal"; then
+# (nm's output is captured first: `nm | grep -q` under pipefail fails when
+# grep exits at the first match and nm gets SIGPIPE.)
+symbols="$(x86_64-w64-mingw32-nm "$out/snapshot_vss.o")"
+if ! grep -q "CreateVssBackupComponentsInternal" <<<"$symbols"; then
   echo "check-vss: snapshot_vss.o does not reference CreateVssBackupComponentsInternal" >&2
   exit 1
 fi
