@@ -38,30 +38,6 @@ bool allZero(Bytes bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0; });
 }
 
-Result<std::vector<uint8_t>> readWholeFile(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT)
-      return Status(JetError::MissingFileToBackup, path.string() + ": log file to back up is missing");
-    return Status(JetError::DiskIO, path.string() + ": open failed: " + std::strerror(errno));
-  }
-  std::vector<uint8_t> bytes;
-  std::vector<uint8_t> chunk(size_t{1} << 20);
-  for (;;) {
-    const ssize_t n = ::read(fd, chunk.data(), chunk.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int error = errno;
-      ::close(fd);
-      return Status(JetError::DiskIO, path.string() + ": read failed: " + std::strerror(error));
-    }
-    if (n == 0) break;
-    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + n);
-  }
-  ::close(fd);
-  return bytes;
-}
-
 struct Stream {
   bool database = false;
   size_t index = 0;  // database: into State::databases
@@ -262,7 +238,7 @@ Result<ExternalBackup::Handle> ExternalBackup::openFile(const fs::path& path, ui
       return Status(JetError::InvalidParameter, path.string() + " is not one of the logs of this backup (JetGetLogInfo)");
     }
     const int32_t generation = s.logs.generationLow + static_cast<int32_t>(listed - s.logs.files.begin());
-    auto bytes = readWholeFile(*listed);
+    auto bytes = readLogToBackup(*listed);
     if (!bytes) {
       s.failure = bytes.status();
       return bytes.status();

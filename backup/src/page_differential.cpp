@@ -32,29 +32,6 @@ int64_t unixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-Result<std::vector<uint8_t>> readWholeLog(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status(JetError::MissingFileToBackup, path.string() + ": log file to back up is missing");
-    return Status(JetError::DiskIO, path.string() + ": open failed: " + std::strerror(errno));
-  }
-  std::vector<uint8_t> bytes;
-  std::vector<uint8_t> chunk(size_t{1} << 20);
-  for (;;) {
-    const ssize_t n = ::read(fd, chunk.data(), chunk.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int error = errno;
-      ::close(fd);
-      return Status(JetError::DiskIO, path.string() + ": read failed: " + std::strerror(error));
-    }
-    if (n == 0) break;
-    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + n);
-  }
-  ::close(fd);
-  return bytes;
-}
-
 struct DatabaseWork {
   engine::BackupDatabaseInfo info;
   std::string name;  // stored name without ".zst"
@@ -272,7 +249,7 @@ class PagesRun {
     for (int32_t g = low; g <= endGeneration_; ++g) {
       const fs::path path = session_->logDirectory() / archivedLogName(session_->baseName(), g);
       report(BackupPhase::Logs, path.string());
-      auto bytes = readWholeLog(path);
+      auto bytes = readLogToBackup(path);
       if (!bytes) return bytes.status();
       ESEKIT_RETURN_IF_ERROR(verifyLog(path, g, *bytes));
       progress_.bytesTotal += bytes->size();
